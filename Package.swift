@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+// Recording API: starts and stops LiveKit room-composite egress recordings and
+// keeps their history. No package outside the toolchain: C libraries from Debian
+// come in through the systemLibrary targets below (see ../shared/DESIGN.md).
+import PackageDescription
+
+let package = Package(
+    name: "recording-api",
+    platforms: [.macOS(.v14), .iOS(.v17)],
+    products: [
+        .executable(name: "recording-api", targets: ["recording-api"]),
+        .executable(name: "room-recording", targets: ["room-recording"]),
+        .library(name: "RecordingKit", targets: ["RecordingKit"]),
+    ],
+    targets: [
+        // MARK: C libraries (one wrapper module each imports them)
+        .systemLibrary(
+            name: "CLibEvent", path: "Sources/CLibEvent",
+            pkgConfig: "libevent_pthreads",
+            providers: [.apt(["libevent-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", path: "Sources/CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+
+        // MARK: Foundations
+        .target(name: "Logging"),
+        .target(name: "Crypto", dependencies: ["CCrypto"]),
+        .target(name: "HTTPServer", dependencies: ["CLibEvent", "Logging"]),
+
+        // MARK: Clients of the outside world
+        .target(name: "LiveKit", dependencies: ["Crypto", "Logging"]),
+        .target(name: "S3", dependencies: ["Crypto", "Logging"]),
+
+        // MARK: The product
+        .target(name: "RecordingModels"),
+        .target(name: "RecordingStore", dependencies: ["CSQLite", "CLibPQ", "RecordingModels", "Logging"]),
+        .target(
+            name: "RecordingService",
+            dependencies: ["LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging"]),
+        .target(
+            name: "RecordingServer",
+            dependencies: ["RecordingService", "HTTPServer", "LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging", "Crypto"]),
+        .executableTarget(name: "recording-api", dependencies: ["RecordingServer"]),
+
+        // MARK: Clients of the Recording API (must compile for iOS: no C, no Glibc)
+        .target(name: "RecordingKit", dependencies: ["RecordingModels"]),
+        .executableTarget(name: "room-recording", dependencies: ["RecordingKit"]),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["RecordingStore", "RecordingService", "RecordingModels", "LiveKit", "S3", "Logging"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging"]),
+        .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "Crypto", "TestSupport"]),
+        .testTarget(name: "RecordingModelsTests", dependencies: ["RecordingModels"]),
+        .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),
+        .testTarget(name: "RecordingServiceTests", dependencies: ["RecordingService", "RecordingStore", "RecordingModels", "LiveKit", "TestSupport"]),
+        .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "TestSupport"]),
+        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RecordingServer", "RecordingKit", "RecordingModels", "LiveKit", "S3", "RecordingStore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Crypto: implementation lands with its issue.

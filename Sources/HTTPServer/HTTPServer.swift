@@ -1,0 +1,1 @@
+// HTTPServer: implementation lands with its issue.

@@ -1,0 +1,1 @@
+// LiveKit: implementation lands with its issue.

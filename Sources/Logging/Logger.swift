@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+
+/// A small structured logger: a level, a label and metadata, written as one line per
+/// event to a `LogSink`. Passed down explicitly (never a global) so a request's
+/// logger carries its `request.id` into every line the request causes.
+///
+/// Never put a token, key or secret into a message or metadata value: sinks write
+/// what they are given.
+public struct Logger: Sendable {
+    public enum Level: Int, Comparable, Sendable, CaseIterable, CustomStringConvertible {
+        case trace, debug, info, notice, warning, error, critical
+
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        public var description: String {
+            switch self {
+            case .trace: "trace"
+            case .debug: "debug"
+            case .info: "info"
+            case .notice: "notice"
+            case .warning: "warning"
+            case .error: "error"
+            case .critical: "critical"
+            }
+        }
+
+        public init?(name: String) {
+            guard let level = Level.allCases.first(where: { $0.description == name.lowercased() }) else { return nil }
+            self = level
+        }
+    }
+
+    public typealias Metadata = [String: String]
+
+    public let label: String
+    public var level: Level
+    public var metadata: Metadata
+    private let sink: any LogSink
+
+    public init(label: String, level: Level = .info, metadata: Metadata = [:], sink: any LogSink) {
+        self.label = label
+        self.level = level
+        self.metadata = metadata
+        self.sink = sink
+    }
+
+    /// A copy of this logger whose lines all carry `extra` too.
+    public func with(_ extra: Metadata) -> Logger {
+        var copy = self
+        copy.metadata.merge(extra) { _, new in new }
+        return copy
+    }
+
+    /// A copy with another label (the component speaking), same sink and metadata.
+    public func labelled(_ label: String) -> Logger {
+        Logger(label: label, level: level, metadata: metadata, sink: sink)
+    }
+
+    public func log(_ level: Level, _ message: @autoclosure () -> String, _ extra: Metadata = [:]) {
+        guard level >= self.level else { return }
+        let merged = extra.isEmpty ? metadata : metadata.merging(extra) { _, new in new }
+        sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))
+    }
+
+    public func trace(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.trace, message(), extra) }
+    public func debug(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.debug, message(), extra) }
+    public func info(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.info, message(), extra) }
+    public func notice(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.notice, message(), extra) }
+    public func warning(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.warning, message(), extra) }
+    public func error(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.error, message(), extra) }
+    public func critical(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.critical, message(), extra) }
+}
+
+/// One log event, before formatting.
+public struct LogRecord: Sendable {
+    public let date: Date
+    public let level: Logger.Level
+    public let label: String
+    public let message: String
+    public let metadata: Logger.Metadata
+}
+
+/// Where log records go. Implementations must be safe to call from any thread.
+public protocol LogSink: Sendable {
+    func write(_ record: LogRecord)
+}
+
+extension Logger {
+    /// A logger that drops everything (tests that do not look at logs).
+    public static let discarding = Logger(label: "discard", level: .critical, sink: DiscardingLogSink())
+}
+
+struct DiscardingLogSink: LogSink {
+    func write(_ record: LogRecord) {}
+}

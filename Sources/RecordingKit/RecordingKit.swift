@@ -1,0 +1,1 @@
+// RecordingKit: implementation lands with its issue.

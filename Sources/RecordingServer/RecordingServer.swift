@@ -1,0 +1,1 @@
+// RecordingServer: implementation lands with its issue.

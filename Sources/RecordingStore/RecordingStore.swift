@@ -1,0 +1,120 @@
+import RecordingModels
+
+/// Where recordings and the audit trail live. SQLite (one file, the default) and
+/// PostgreSQL (several replicas) implement it and must pass the same test suite.
+///
+/// Invariants every implementation enforces **in the database**, not in memory:
+/// - at most one recording per `roomName` whose status is active (STARTING, ACTIVE,
+///   ENDING), reservations included;
+/// - `egressId` is unique when set;
+/// - `update` applies only if the stored `version` is the one the caller read.
+public protocol RecordingStore: Sendable {
+    /// Creates or upgrades the schema. Idempotent; called at start-up.
+    func migrate() async throws
+
+    /// Inserts a new recording (a reservation when `egressId` is nil, or an egress
+    /// first seen through a webhook). Throws `RecordingStoreError.roomBusy` carrying
+    /// the active recording when the room already has one, and
+    /// `.duplicateEgress` when the egress id is already stored.
+    func insert(_ recording: StoredRecording) async throws
+
+    /// Writes `recording` if the stored row still has `recording.version`; returns the
+    /// row as written (version bumped, `updatedAt` set by the caller), or throws
+    /// `.conflict` when someone else wrote first, `.notFound` when it is gone.
+    @discardableResult
+    func update(_ recording: StoredRecording) async throws -> StoredRecording
+
+    func recording(id: String) async throws -> StoredRecording?
+    func recording(egressId: String) async throws -> StoredRecording?
+    /// The active recording of a room (reservation included), if any.
+    func activeRecording(roomName: String) async throws -> StoredRecording?
+    /// Every recording not yet terminal, oldest first: what reconcile looks at.
+    func activeRecordings() async throws -> [StoredRecording]
+
+    /// Newest first (`createdAt` then `id`, descending), keyset-paginated.
+    func list(_ query: RecordingQuery) async throws -> RecordingPage
+
+    /// Terminal recordings created before `date`, oldest first, at most `limit`: what retention removes.
+    func terminalRecordings(createdBefore date: EpochMilliseconds, limit: Int) async throws -> [StoredRecording]
+
+    /// Removes the row; false when it was not there.
+    @discardableResult
+    func delete(id: String) async throws -> Bool
+
+    func appendAudit(_ record: AuditRecord) async throws
+    /// Newest first, keyset-paginated.
+    func audit(_ query: AuditQuery) async throws -> AuditPage
+
+    /// A named lease for work only one replica should do at a time (reconcile, retention).
+    /// True when `holder` holds it until `now + seconds` (taken, or renewed because it already held it).
+    func acquireLease(name: String, holder: String, seconds: Int, now: EpochMilliseconds) async throws -> Bool
+
+    /// A cheap round trip, for `/ready`.
+    func ping() async throws
+}
+
+public struct RecordingQuery: Sendable, Equatable {
+    public var roomName: String?
+    public var status: RecordingStatus?
+    public var activeOnly: Bool
+    public var limit: Int
+    /// The `nextCursor` of the previous page.
+    public var cursor: String?
+
+    public init(roomName: String? = nil, status: RecordingStatus? = nil, activeOnly: Bool = false, limit: Int = 50, cursor: String? = nil) {
+        self.roomName = roomName
+        self.status = status
+        self.activeOnly = activeOnly
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct RecordingPage: Sendable, Equatable {
+    public var recordings: [StoredRecording]
+    /// Nil on the last page.
+    public var nextCursor: String?
+
+    public init(recordings: [StoredRecording], nextCursor: String?) {
+        self.recordings = recordings
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct AuditQuery: Sendable, Equatable {
+    public var roomName: String?
+    public var egressId: String?
+    public var limit: Int
+    public var cursor: String?
+
+    public init(roomName: String? = nil, egressId: String? = nil, limit: Int = 50, cursor: String? = nil) {
+        self.roomName = roomName
+        self.egressId = egressId
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct AuditPage: Sendable, Equatable {
+    public var records: [AuditRecord]
+    public var nextCursor: String?
+
+    public init(records: [AuditRecord], nextCursor: String?) {
+        self.records = records
+        self.nextCursor = nextCursor
+    }
+}
+
+/// What a store can refuse. Anything else (I/O, a lost connection) is `.unavailable`.
+public enum RecordingStoreError: Error, Sendable, Equatable {
+    /// The room already has an active recording (this one).
+    case roomBusy(active: StoredRecording)
+    case duplicateEgress(egressId: String)
+    /// The row changed since it was read; read again and retry.
+    case conflict(id: String)
+    case notFound(id: String)
+    /// A cursor that this store did not hand out.
+    case invalidCursor
+    /// The database could not be reached or failed; the message is for logs (no secrets: connection strings are redacted).
+    case unavailable(String)
+}

@@ -1,0 +1,1 @@
+// S3: implementation lands with its issue.

@@ -1,0 +1,3 @@
+import RecordingKit
+
+print("room-recording")

@@ -1,0 +1,1 @@
+// Shared test helpers (fakes, process launchers) live here.
