@@ -1,1 +1,0 @@
-// Crypto: implementation lands with its issue.
