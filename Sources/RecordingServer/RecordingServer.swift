@@ -1,1 +1,0 @@
-// RecordingServer: implementation lands with its issue.
