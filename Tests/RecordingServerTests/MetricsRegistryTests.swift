@@ -1,0 +1,26 @@
+import Testing
+
+@testable import RecordingServer
+
+@Suite struct MetricsRegistryTests {
+    @Test func countersGaugesAndHistogramsRender() {
+        let registry = MetricsRegistry()
+        registry.increment("requests_total", help: "Requests.", labels: ["route": "/health", "status": "200"])
+        registry.increment("requests_total", help: "Requests.", labels: ["route": "/health", "status": "200"])
+        registry.set("active", help: "Active.", to: 3)
+        registry.observe("latency_seconds", help: "Latency.", value: 0.003, buckets: [0.001, 0.005])
+        let text = registry.render()
+        #expect(text.contains("# TYPE requests_total counter\nrequests_total{route=\"/health\",status=\"200\"} 2\n"))
+        #expect(text.contains("active 3\n"))
+        #expect(text.contains("latency_seconds_bucket{le=\"0.001\"} 0\n"))
+        #expect(text.contains("latency_seconds_bucket{le=\"0.005\"} 1\n"))
+        #expect(text.contains("latency_seconds_bucket{le=\"+Inf\"} 1\n"))
+        #expect(text.contains("latency_seconds_count 1\n"))
+    }
+
+    @Test func labelValuesAreEscaped() {
+        let registry = MetricsRegistry()
+        registry.increment("x_total", help: "X.", labels: ["reason": "say \"hi\"\nback\\slash"])
+        #expect(registry.render().contains(#"x_total{reason="say \"hi\"\nback\\slash"} 1"#))
+    }
+}
