@@ -48,7 +48,9 @@ let package = Package(
             dependencies: ["LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging"]),
         .target(
             name: "RecordingServer",
-            dependencies: ["RecordingService", "HTTPServer", "LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging", "Crypto"]),
+            dependencies: ["RecordingService", "HTTPServer", "LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging", "Crypto"],
+            // One file, readable in the repo and compiled into the binary, so /openapi.json cannot drift from it.
+            resources: [.embedInCode("OpenAPI/openapi.json")]),
         .executableTarget(name: "recording-api", dependencies: ["RecordingServer"]),
 
         // MARK: Clients of the Recording API (must compile for iOS: no C, no Glibc)
