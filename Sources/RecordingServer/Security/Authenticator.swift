@@ -1,0 +1,72 @@
+import Crypto
+import RecordingModels
+
+/// Turns an `Authorization` header into a `Principal`, and decides what that
+/// principal may do (issue: "who may record what").
+///
+/// Operator keys are compared in constant time against every configured key, so
+/// response times say nothing about how close a guess was or which key matched.
+struct Authenticator: Sendable {
+    let settings: AuthSettings
+    let participantTokens: any ParticipantTokenVerifying
+
+    func authenticate(authorization: String?) throws(APIError) -> Principal {
+        if settings.mode == .disabled { return .anonymous }
+        guard let token = Self.bearerToken(authorization) else { throw .unauthorized }
+        if let key = matchingOperatorKey(token) { return .operator(name: key.name) }
+        guard Self.looksLikeJWT(token) else { throw .unauthorized }
+        let claims: ParticipantClaims
+        do {
+            claims = try participantTokens.verify(token)
+        } catch .expired {
+            throw APIError(
+                status: 401, code: APIErrorCode.tokenExpired, message: "The token has expired; fetch a fresh LiveKit token and retry.",
+                headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+        } catch {
+            throw .unauthorized
+        }
+        guard settings.participantPolicy != .none else {
+            throw .forbidden("Participant tokens are not accepted by this service; ask an operator.")
+        }
+        guard let room = claims.room, !room.isEmpty, claims.roomJoin else {
+            throw .forbidden("The token does not allow joining a room, so it cannot control recordings.")
+        }
+        if settings.participantPolicy == .admin, !(claims.roomAdmin || claims.roomRecord) {
+            throw .forbidden("Recording this room needs a token with roomAdmin or roomRecord.")
+        }
+        return .participant(identity: claims.identity, room: room)
+    }
+
+    /// Throws 403 when `principal` may not perform `action`.
+    func authorize(_ principal: Principal, _ action: Action) throws(APIError) {
+        guard case .participant(_, let tokenRoom) = principal else { return }
+        switch action {
+        case .start(let room), .stop(let room), .status(let room), .updateLayout(let room), .download(let room):
+            guard room == tokenRoom else { throw .forbidden("Your token is for another room than this recording's.") }
+        case .list(let room):
+            guard room == nil || room == tokenRoom else { throw .forbidden("Your token only allows listing your own room's recordings.") }
+        case .listRooms, .delete, .readAudit:
+            throw .forbidden("Only operators may do this.")
+        }
+    }
+
+    private func matchingOperatorKey(_ token: String) -> OperatorKey? {
+        var match: OperatorKey?
+        for key in settings.operatorKeys where ConstantTime.equals(key.key, token) && match == nil {
+            match = key
+        }
+        return match
+    }
+
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    private static func looksLikeJWT(_ token: String) -> Bool {
+        token.split(separator: ".", omittingEmptySubsequences: false).count == 3
+    }
+}
