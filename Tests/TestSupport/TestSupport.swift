@@ -1,1 +1,0 @@
-// Shared test helpers (fakes, process launchers) live here.
