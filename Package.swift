@@ -62,6 +62,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["RecordingStore", "RecordingService", "RecordingModels", "LiveKit", "S3", "Logging"],
             path: "Tests/TestSupport"),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging"]),
         .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "TestSupport"]),

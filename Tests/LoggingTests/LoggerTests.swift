@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import Testing
+
+@Suite struct LoggerTests {
+    @Test func levelsFilterAndMetadataMerges() {
+        let sink = CapturingLogSink()
+        let logger = Logger(label: "test", level: .info, metadata: ["request.id": "r1"], sink: sink).with(["room": "!a:b"])
+        logger.debug("hidden")
+        logger.info("shown", ["egress.id": "EG_1"])
+        #expect(sink.captured.map(\.message) == ["shown"])
+        #expect(sink.captured.first?.metadata == ["request.id": "r1", "room": "!a:b", "egress.id": "EG_1"])
+    }
+
+    @Test func jsonLinesAreParseable() throws {
+        let sink = CapturingLogSink()
+        Logger(label: "test", sink: sink).warning("a \"quoted\" message", ["k": "v"])
+        let line = try #require(sink.lines.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(object["message"] == "a \"quoted\" message")
+        #expect(object["level"] == "warning")
+        #expect(object["k"] == "v")
+        #expect(object["time"] != nil)
+    }
+
+    @Test func redactionRemovesSecretsFromMessagesAndMetadata() {
+        let sink = CapturingLogSink()
+        let redacting = RedactingLogSink(wrapping: sink, secrets: ["s3cr3t-value", "abc"])
+        Logger(label: "test", sink: redacting).error("connect postgres://u:s3cr3t-value@h failed", ["url": "x s3cr3t-value y", "abc": "abc"])
+        let record = sink.captured[0]
+        #expect(record.message == "connect postgres://u:[redacted]@h failed")
+        #expect(record.metadata["url"] == "x [redacted] y")
+        // Too short to redact safely: left alone.
+        #expect(record.metadata["abc"] == "abc")
+    }
+}
