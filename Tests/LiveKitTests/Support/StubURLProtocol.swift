@@ -76,10 +76,10 @@ struct StubbedLiveKit {
     let connection: LiveKitConnection
     let twirp: TwirpClient
 
-    init(prefix: String = "", handler: @escaping StubURLProtocol.Handler) {
+    init(prefix: String = "", now: @escaping @Sendable () -> Date = Date.init, handler: @escaping StubURLProtocol.Handler) {
         connection = try! LiveKitConnection(url: "https://\(host)\(prefix)", apiKey: Self.apiKey, apiSecret: Self.apiSecret)
         StubURLProtocol.register(host: host, handler: handler)
-        twirp = TwirpClient(connection: connection, session: TwirpClient.makeSession(connection, protocolClasses: [StubURLProtocol.self]))
+        twirp = TwirpClient(connection: connection, session: TwirpClient.makeSession(connection, protocolClasses: [StubURLProtocol.self]), now: now)
     }
 
     var egress: EgressClient { EgressClient(twirp: twirp) }
