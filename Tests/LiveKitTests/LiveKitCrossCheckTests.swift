@@ -187,7 +187,7 @@ struct LiveKitCrossCheckTests {
 
     static func render(_ type: String, style: String, _ message: [String: Any]) throws -> String {
         let result = try CrossCheck.run("render_message.py", [style], input: ["type": type, "message": message])
-        guard result.status == 0 else { throw CrossCheck.Missing() }
+        guard result.status == 0 else { throw CrossCheck.ScriptFailed(script: "render_message.py", errorOutput: result.errorOutput) }
         return result.output
     }
 
