@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Logging
 import Synchronization
 import Testing
 @testable import LiveKit
@@ -142,6 +143,28 @@ import Testing
         } throws: { error in
             guard case .invalidResponse = error as? LiveKitError else { return false }
             return true
+        }
+    }
+
+    @Test func logLinesNameTheCallButNeverTheTokenOrSecret() async throws {
+        let sink = CapturingLogSink()
+        let tokens = RequestLog()
+        let stub = StubbedLiveKit(logger: Logger(label: "livekit", level: .trace, sink: sink)) { request in
+            tokens.append(request)
+            return request.url.lastPathComponent == "StopEgress"
+                ? .http(status: 200, body: #"{"egress_id":"EG_1"}"#)
+                : .http(status: 401, body: "no", contentType: "text/plain")
+        }
+        _ = try await stub.egress.stopEgress(egressId: "EG_1")
+        _ = try? await stub.egress.updateLayout(egressId: "EG_1", layout: "grid-dark")
+        let lines = sink.lines
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("Egress/StopEgress") == true)
+        for line in lines {
+            #expect(!line.contains(StubbedLiveKit.apiSecret))
+            for request in tokens.all {
+                #expect(!line.contains(String(request.headers["Authorization"]!.dropFirst(7))))
+            }
         }
     }
 
