@@ -3,7 +3,7 @@
 The Kubernetes manifests (deploy/kubernetes), the Secret template, the LiveKit
 webhook snippet, the Dockerfile and docs/operations.md all repeat facts that
 live in the code: variable names (Sources/RecordingServer/Configuration), route
-paths (openapi/openapi.json, or the contract's routes while that file does not
+paths (the OpenAPI document, or the contract's routes while that file does not
 exist), the port, the user id. A typo in any of them is found here, not by a
 pod that crash-loops at 3 a.m.
 
@@ -33,7 +33,12 @@ SECRET_TEMPLATE = KUSTOMIZE_DIR / "secret.example.yaml"
 WEBHOOK_SNIPPET = ROOT / "deploy" / "livekit-webhook.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 OPERATIONS_GUIDE = ROOT / "docs" / "operations.md"
-OPENAPI = ROOT / "openapi" / "openapi.json"
+# The API document: wherever the server keeps it (a resource of RecordingServer,
+# or a copy at the top level); the first that exists is the authority.
+OPENAPI_CANDIDATES = (
+    ROOT / "openapi" / "openapi.json",
+    ROOT / "Sources" / "RecordingServer" / "OpenAPI" / "openapi.json",
+)
 CONFIGURATION_DIR = ROOT / "Sources" / "RecordingServer" / "Configuration"
 PACKAGE_SWIFT = ROOT / "Package.swift"
 
@@ -111,9 +116,14 @@ def configuration_integer_defaults() -> dict[str, int]:
     return defaults
 
 
+def openapi_document() -> Path | None:
+    return next((path for path in OPENAPI_CANDIDATES if path.exists()), None)
+
+
 def api_routes() -> list[str]:
-    if OPENAPI.exists():
-        return sorted(json.loads(OPENAPI.read_text(encoding="utf-8")).get("paths", {}))
+    document = openapi_document()
+    if document is not None:
+        return sorted(json.loads(document.read_text(encoding="utf-8")).get("paths", {}))
     return list(CONTRACT_ROUTES)
 
 
@@ -569,8 +579,9 @@ def test_delivery_is_consistent(delivery, checker):
 
 def test_routes_come_from_the_openapi_document_when_it_exists():
     routes = api_routes()
-    if OPENAPI.exists():
-        assert routes == sorted(json.loads(OPENAPI.read_text(encoding="utf-8"))["paths"])
+    document = openapi_document()
+    if document is not None:
+        assert routes == sorted(json.loads(document.read_text(encoding="utf-8"))["paths"])
     else:
         assert routes == list(CONTRACT_ROUTES)
     assert is_route("/health", routes) and is_route("/ready", routes)
