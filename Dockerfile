@@ -11,8 +11,9 @@
 # derived from `readelf -d` / `ldd` of a `-static-stdlib` build on Debian 12.
 
 # ---- build ---------------------------------------------------------------
-# The swift:*-bookworm image already carries libcurl4-openssl-dev, which
-# FoundationNetworking needs at link time when the Swift stdlib is static.
+# The swift:*-bookworm image already carries libcurl4-openssl-dev and
+# libxml2-dev, which FoundationNetworking and FoundationXML need at link time
+# when the Swift stdlib is static.
 FROM swift:6.3-bookworm AS build
 
 RUN export DEBIAN_FRONTEND=noninteractive \
@@ -40,6 +41,7 @@ FROM debian:bookworm-slim
 
 # Exactly what the binaries load (NEEDED entries of a static-stdlib build):
 #   libcurl4                       FoundationNetworking (URLSession: LiveKit, S3)
+#   libxml2                        FoundationXML (XMLParser: S3's error and listing bodies)
 #   libevent-2.1-7, libevent-pthreads-2.1-7   the HTTP server (evhttp)
 #   libssl3                        libcrypto: SHA-256, HMAC, random
 #   libsqlite3-0                   the default embedded database
@@ -47,12 +49,12 @@ FROM debian:bookworm-slim
 #   libstdc++6                     the Swift runtime's C++ parts
 #   ca-certificates                https to LiveKit / S3
 #   curl                           the HEALTHCHECK; costs ~0.5 MB because libcurl4 is here anyway
-# libxml2 is NOT needed: nothing imports FoundationXML. If that changes, the
-# `ldd` check below fails the build instead of the container failing at start.
+# Both stay dynamic even with --static-swift-stdlib. Anything missing from this
+# list makes the `ldd` check below fail the build, not the container at start.
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get -q update \
  && apt-get -q install -y --no-install-recommends \
-      libcurl4 libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 libsqlite3-0 libpq5 libstdc++6 \
+      libcurl4 libxml2 libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 libsqlite3-0 libpq5 libstdc++6 \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 

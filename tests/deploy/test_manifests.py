@@ -61,6 +61,18 @@ CONTRACT_ROUTES = (
     "/api/audit",
 )
 
+# Debian's runtime package for each build-time package, and for the toolchain
+# modules that stay dynamic under --static-swift-stdlib (they link libcurl and
+# libxml2 from the system). Measured with readelf -d on a static-stdlib build.
+RUNTIME_PACKAGES = {
+    "libevent-dev": {"libevent-2.1-7", "libevent-pthreads-2.1-7"},
+    "libssl-dev": {"libssl3"},
+    "libsqlite3-dev": {"libsqlite3-0"},
+    "libpq-dev": {"libpq5"},
+    "FoundationNetworking": {"libcurl4"},
+    "FoundationXML": {"libxml2"},
+}
+
 NAMESPACE = "livekit"
 RUN_AS_USER = 10001
 
@@ -84,6 +96,8 @@ class Delivery:
     config_defaults: dict[str, int]
     routes: list[str]
     executable_products: set[str]
+    apt_providers: set[str]
+    toolchain_imports: set[str]
     files_present: set[str] = field(default_factory=set)
 
     def one(self, kind: str) -> dict:
@@ -131,6 +145,20 @@ def executable_products() -> set[str]:
     return set(re.findall(r'\.executable\(\s*name:\s*"([^"]+)"', PACKAGE_SWIFT.read_text(encoding="utf-8")))
 
 
+def apt_providers() -> set[str]:
+    """Debian build packages the systemLibrary targets name in `.apt([...])`."""
+    lists = re.findall(r"\.apt\(\[([^\]]*)\]\)", PACKAGE_SWIFT.read_text(encoding="utf-8"))
+    return {name for entries in lists for name in re.findall(r'"([^"]+)"', entries)}
+
+
+def toolchain_imports() -> set[str]:
+    """Toolchain modules with system libraries of their own, imported anywhere in Sources."""
+    found: set[str] = set()
+    for source in (ROOT / "Sources").rglob("*.swift"):
+        found.update(re.findall(r"^\s*import\s+(FoundationNetworking|FoundationXML)\b", source.read_text(encoding="utf-8"), re.MULTILINE))
+    return found
+
+
 def load_delivery() -> Delivery:
     kustomization = yaml_documents(KUSTOMIZE_DIR / "kustomization.yaml")[0]
     resources: dict[tuple[str, str], dict] = {}
@@ -150,6 +178,8 @@ def load_delivery() -> Delivery:
         config_defaults=configuration_integer_defaults(),
         routes=api_routes(),
         executable_products=executable_products(),
+        apt_providers=apt_providers(),
+        toolchain_imports=toolchain_imports(),
         files_present={p.name for p in KUSTOMIZE_DIR.iterdir() if p.is_file()},
     )
 
@@ -490,6 +520,35 @@ def dockerfile_problems(delivery: Delivery) -> list[str]:
     return problems
 
 
+def apt_installs(stage: list[tuple[str, str]]) -> set[str]:
+    packages: set[str] = set()
+    for name, arguments in stage:
+        if name == "RUN":
+            for command in re.findall(r"apt-get\s+(?:-\S+\s+)*install\s+([^&;|]*)", arguments):
+                packages.update(word for word in command.split() if not word.startswith("-") and word != "\\")
+    return packages
+
+
+def runtime_library_problems(delivery: Delivery) -> list[str]:
+    """Every C library the code links is built against and shipped; nothing unknown."""
+    problems = []
+    instructions = dockerfile_instructions(delivery.dockerfile)
+    last_from = max(i for i, (name, _) in enumerate(instructions) if name == "FROM")
+    build_installs = apt_installs(instructions[:last_from])
+    runtime_installs = apt_installs(instructions[last_from:])
+    for provider in sorted(delivery.apt_providers):
+        if provider not in build_installs:
+            problems.append(f"the build stage does not install {provider} (a systemLibrary provider)")
+    for need in sorted(delivery.apt_providers | delivery.toolchain_imports):
+        runtime = RUNTIME_PACKAGES.get(need)
+        if runtime is None:
+            problems.append(f"no runtime package known for {need}: add it to RUNTIME_PACKAGES and the Dockerfile")
+            continue
+        for package in sorted(runtime - runtime_installs):
+            problems.append(f"the runtime stage lacks {package}, needed for {need}")
+    return problems
+
+
 def webhook_problems(delivery: Delivery) -> list[str]:
     problems = []
     webhook = delivery.webhook_snippet.get("webhook", {})
@@ -568,6 +627,7 @@ def test_the_configuration_source_names_variables():
         security_problems,
         rollout_problems,
         dockerfile_problems,
+        runtime_library_problems,
         webhook_problems,
         operations_guide_problems,
     ],
@@ -683,6 +743,15 @@ def use_sqlite_with_two_replicas(d: Delivery) -> None:
     d.secret_template["stringData"]["DATABASE_URL"] = "sqlite://data/recordings.db"
 
 
+def import_foundation_xml_without_libxml2(d: Delivery) -> None:
+    d.toolchain_imports = d.toolchain_imports | {"FoundationXML"}
+    d.dockerfile = d.dockerfile.replace(" libxml2 ", " ")
+
+
+def add_a_c_library(d: Delivery) -> None:
+    d.apt_providers = d.apt_providers | {"libopus-dev"}
+
+
 def webhook_to_wrong_namespace(d: Delivery) -> None:
     d.webhook_snippet["webhook"]["urls"] = ["http://recording-api.default.svc.cluster.local:3000/webhooks/livekit"]
 
@@ -713,6 +782,8 @@ def service_reads_a_new_variable(d: Delivery) -> None:
         (list_missing_file, kustomization_problems, "networkpolicy.yaml"),
         (shorten_termination_grace, rollout_problems, "terminationGracePeriodSeconds 12"),
         (use_sqlite_with_two_replicas, rollout_problems, "PostgreSQL"),
+        (import_foundation_xml_without_libxml2, runtime_library_problems, "lacks libxml2"),
+        (add_a_c_library, runtime_library_problems, "libopus-dev"),
         (webhook_to_wrong_namespace, webhook_problems, "recording-api.default"),
         (forget_a_variable_in_the_guide, operations_guide_problems, "RECORDING_RECONCILE_SECONDS"),
         (service_reads_a_new_variable, operations_guide_problems, "RECORDING_WEBHOOK_URL"),
