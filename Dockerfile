@@ -49,8 +49,10 @@ FROM debian:bookworm-slim
 #   libstdc++6                     the Swift runtime's C++ parts
 #   ca-certificates                https to LiveKit / S3
 #   curl                           the HEALTHCHECK; costs ~0.5 MB because libcurl4 is here anyway
-# Both stay dynamic even with --static-swift-stdlib. Anything missing from this
-# list makes the `ldd` check below fail the build, not the container at start.
+# libcurl4 and libxml2 stay dynamic even with --static-swift-stdlib (the
+# toolchain links the system's copies). Anything missing from this list makes
+# the `ldd` check below fail the build, not the container at start.
+# tests/deploy checks this list against Package.swift's C libraries.
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get -q update \
  && apt-get -q install -y --no-install-recommends \
