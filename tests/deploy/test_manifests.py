@@ -123,9 +123,10 @@ def configuration_variables() -> set[str]:
 
 
 def configuration_integer_defaults() -> dict[str, int]:
+    """Integer defaults written as plain literals (`default: 10,`); expressions are skipped."""
     defaults: dict[str, int] = {}
     for source in sorted(CONFIGURATION_DIR.glob("*.swift")):
-        for name, value in re.findall(r'"([A-Z][A-Z0-9_]+)",\s*default:\s*([0-9][0-9_]*)\b', source.read_text(encoding="utf-8")):
+        for name, value in re.findall(r'"([A-Z][A-Z0-9_]+)",\s*default:\s*([0-9][0-9_]*)\s*[,)]', source.read_text(encoding="utf-8")):
             defaults[name] = int(value.replace("_", ""))
     return defaults
 
