@@ -584,10 +584,23 @@ def documented_variables(guide: str) -> set[str]:
     return names
 
 
+def documented_integer_defaults(guide: str) -> dict[str, int]:
+    """`| `NAME` | `123` | ...` rows: one variable, a plain number as its default."""
+    defaults: dict[str, int] = {}
+    for line in guide.splitlines():
+        match = re.match(r"^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*`(\d+)`\s*\|", line)
+        if match:
+            defaults[match.group(1)] = int(match.group(2))
+    return defaults
+
+
 def operations_guide_problems(delivery: Delivery) -> list[str]:
     documented = documented_variables(delivery.operations_guide)
     problems = [f"{name} is read by the service but missing from docs/operations.md" for name in sorted(delivery.config_variables - documented)]
     problems += [f"docs/operations.md documents {name}, which the service never reads" for name in sorted(documented - delivery.config_variables)]
+    for name, value in sorted(documented_integer_defaults(delivery.operations_guide).items()):
+        if name in delivery.config_defaults and delivery.config_defaults[name] != value:
+            problems.append(f"docs/operations.md gives {name} the default {value}, the code {delivery.config_defaults[name]}")
     return problems
 
 
@@ -761,6 +774,10 @@ def forget_a_variable_in_the_guide(d: Delivery) -> None:
     d.operations_guide = d.operations_guide.replace("`RECORDING_RECONCILE_SECONDS`", "RECORDING_RECONCILE_SECONDS")
 
 
+def document_a_wrong_default(d: Delivery) -> None:
+    d.operations_guide = d.operations_guide.replace("| `RECORDING_RECONCILE_SECONDS` | `30` |", "| `RECORDING_RECONCILE_SECONDS` | `60` |")
+
+
 def service_reads_a_new_variable(d: Delivery) -> None:
     d.config_variables = d.config_variables | {"RECORDING_WEBHOOK_URL"}
 
@@ -788,6 +805,7 @@ def service_reads_a_new_variable(d: Delivery) -> None:
         (webhook_to_wrong_namespace, webhook_problems, "recording-api.default"),
         (forget_a_variable_in_the_guide, operations_guide_problems, "RECORDING_RECONCILE_SECONDS"),
         (service_reads_a_new_variable, operations_guide_problems, "RECORDING_WEBHOOK_URL"),
+        (document_a_wrong_default, operations_guide_problems, "default 60"),
     ],
     ids=lambda value: value.__name__ if callable(value) else None,
 )
