@@ -11,7 +11,7 @@ Each `*_problems` function returns a list of sentences (empty = fine), so the
 same checker runs on the real files and, in the negative tests at the bottom,
 on deliberately broken copies to prove it can fail.
 
-Run: .venv/bin/python -m pytest tests/deploy -q
+Run: .venv/bin/python -m pytest deploy/tests -q
 """
 
 from __future__ import annotations
