@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),
         .testTarget(name: "RecordingServiceTests", dependencies: ["RecordingService", "RecordingStore", "RecordingModels", "LiveKit", "TestSupport"]),
         .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "TestSupport"]),
-        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport"]),
+        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport", "room-recording"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RecordingServer", "RecordingKit", "RecordingModels", "LiveKit", "S3", "RecordingStore", "TestSupport"]),
