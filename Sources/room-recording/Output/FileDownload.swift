@@ -74,7 +74,8 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let expected = dataTask.countOfBytesExpectedToReceive
+        // Content-Length, when the bucket sent one (a chunked reply has none).
+        let expected = max(dataTask.countOfBytesExpectedToReceive, dataTask.response?.expectedContentLength ?? -1)
         continuation.yield(FileDownload.Chunk(data: data, expected: expected > 0 ? expected : nil, response: dataTask.response))
     }
 
