@@ -27,9 +27,9 @@ public final class RecordingController {
     private var storedLastError: RecordingError?
     private var pollTask: Task<Void, Never>?
     private var subscribers: [UUID: AsyncStream<RecordingButtonState>.Continuation] = [:]
-    #if canImport(Observation)
-    private let registrar = ObservationRegistrar()
-    #endif
+    /// An `ObservationRegistrar` where the OS has one (iOS 17, macOS 14); typed `Any`
+    /// so the class itself still runs on iOS 15 / macOS 12.
+    private let registrar: (any Sendable)?
 
     /// - Parameter sleep: how to wait between status polls; injectable for tests.
     public init(
@@ -46,6 +46,15 @@ public final class RecordingController {
         self.options = options
         self.sleep = sleep
         self.flow = RecordingFlow(polling: polling)
+        #if canImport(Observation)
+        if #available(iOS 17, macOS 14, tvOS 17, watchOS 10, *) {
+            registrar = ObservationRegistrar()
+        } else {
+            registrar = nil
+        }
+        #else
+        registrar = nil
+        #endif
     }
 
     deinit {
@@ -179,7 +188,9 @@ public final class RecordingController {
 
     private func publish() {
         #if canImport(Observation)
-        registrar.withMutation(of: self, keyPath: \.state) {}
+        if #available(iOS 17, macOS 14, tvOS 17, watchOS 10, *), let registrar = registrar as? ObservationRegistrar {
+            registrar.withMutation(of: self, keyPath: \.state) {}
+        }
         #endif
         for continuation in subscribers.values { continuation.yield(flow.state) }
     }
@@ -187,19 +198,24 @@ public final class RecordingController {
     private func setLastError(_ error: RecordingError?) {
         guard error != storedLastError else { return }
         #if canImport(Observation)
-        registrar.withMutation(of: self, keyPath: \.lastError) { storedLastError = error }
-        #else
-        storedLastError = error
+        if #available(iOS 17, macOS 14, tvOS 17, watchOS 10, *), let registrar = registrar as? ObservationRegistrar {
+            registrar.withMutation(of: self, keyPath: \.lastError) { storedLastError = error }
+            return
+        }
         #endif
+        storedLastError = error
     }
 
     private func observeAccess<Member>(_ keyPath: KeyPath<RecordingController, Member>) {
         #if canImport(Observation)
-        registrar.access(self, keyPath: keyPath)
+        if #available(iOS 17, macOS 14, tvOS 17, watchOS 10, *), let registrar = registrar as? ObservationRegistrar {
+            registrar.access(self, keyPath: keyPath)
+        }
         #endif
     }
 }
 
 #if canImport(Observation)
+@available(iOS 17, macOS 14, tvOS 17, watchOS 10, *)
 extension RecordingController: Observable {}
 #endif
