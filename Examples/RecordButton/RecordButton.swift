@@ -103,8 +103,10 @@ final class LegacyRecordButtonModel: ObservableObject {
 
     init(controller: RecordingController) {
         self.controller = controller
+        // The task holds the stream, not the controller: the stream ends when the controller goes.
+        let states = controller.states
         Task { [weak self] in
-            for await state in controller.states { self?.state = state }
+            for await state in states { self?.state = state }
         }
     }
 }
