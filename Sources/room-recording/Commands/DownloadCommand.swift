@@ -39,8 +39,13 @@ struct DownloadCommand: Command, Equatable {
         let destination = URL(fileURLWithPath: output ?? Self.fileName(from: url, egressId: id))
         let showProgress = context.console.stdoutIsTerminal && !context.json
         let bar = ProgressBar(format: context.format)
+        var drawn = ""
         let bytes = try await FileDownload(configuration: context.downloadConfiguration).fetch(url, to: destination) { received, expected in
-            if showProgress { context.console.progress(bar.line(received: received, expected: expected)) }
+            guard showProgress else { return }
+            // Redraw only when the text changes: a chunk is ~16 kB, a terminal needs far fewer frames.
+            let line = bar.line(received: received, expected: expected)
+            if line != drawn { context.console.progress(line) }
+            drawn = line
         }
         if showProgress { context.console.progress("\n") }
         if context.json {
