@@ -6,7 +6,8 @@ import PackageDescription
 
 let package = Package(
     name: "recording-api",
-    platforms: [.macOS(.v14), .iOS(.v17)],
+    // iOS 15 is the app's floor for RecordingKit (Observation is gated by availability there).
+    platforms: [.macOS(.v14), .iOS(.v15)],
     products: [
         .executable(name: "recording-api", targets: ["recording-api"]),
         .executable(name: "room-recording", targets: ["room-recording"]),
