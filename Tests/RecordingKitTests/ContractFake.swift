@@ -14,6 +14,8 @@ final class ContractFake: Sendable {
         /// A recording in ENDING completes at the next status request (LiveKit finished the upload).
         var completeOnStatus = true
         var startsSeen = 0
+        /// Every stop loses its connection (a flaky network while stopping).
+        var dropStops = false
     }
 
     final class Store: Sendable {
@@ -45,6 +47,7 @@ final class ContractFake: Sendable {
 
     var recordings: [RecordingInfo] { store.state.withLock { $0.recordings } }
     var startsSeen: Int { store.state.withLock { $0.startsSeen } }
+    func dropStops(_ drop: Bool) { store.state.withLock { $0.dropStops = drop } }
 
     private static func finish(_ recording: inout RecordingInfo) {
         recording.endedAt = EpochMilliseconds(recording.startedAt.value + 60_000)
@@ -74,6 +77,7 @@ final class ContractFake: Sendable {
             state.recordings.insert(recording, at: 0)
             return .encoded(StartRecordingResponse(recording: recording))
         case ("POST", "/api/recording/stop", _):
+            guard !state.dropStops else { return .connectionLost }
             guard let body = try? request.json(StopRecordingRequest.self) else { return .error(400, code: APIErrorCode.invalidJSON) }
             guard let index = state.recordings.firstIndex(where: { $0.egressId == body.egressId }) else { return .error(404, code: APIErrorCode.notFound) }
             if state.recordings[index].status.isActive { state.recordings[index].status = .ending }

@@ -83,6 +83,26 @@ struct RecordingControllerTests {
         #expect(second?.egressId != nil && second?.egressId != egressId)
     }
 
+    @Test("a stop that cannot get through leaves it recording, says why, and a later stop works")
+    func stopFails() async throws {
+        let fake = ContractFake()
+        let controller = controller(fake)
+        controller.requestRecording()
+        controller.confirmConsent()
+        let egressId = try #require(await next(controller) { if case .recording = $0 { true } else { false } }?.egressId)
+        fake.dropStops(true)
+        controller.stop()
+        _ = await next(controller) { if case .stopping = $0 { true } else { false } }
+        _ = await next(controller) { if case .recording = $0 { true } else { false } }
+        guard case .transport = controller.lastError else { Issue.record("lastError: \(String(describing: controller.lastError))"); return }
+        #expect(fake.recordings.first { $0.egressId == egressId }?.status.isActive == true)
+
+        fake.dropStops(false)
+        controller.stop()
+        let finished = await next(controller) { if case .finished = $0 { true } else { false } }
+        #expect(finished?.egressId == egressId)
+    }
+
     @Test("someone else already records the room: the button follows their recording")
     func joinsExistingRecording() async throws {
         let theirs = RecordingInfo(egressId: "EG_theirs", roomName: room, status: .active, startedAt: Sample.t0)
