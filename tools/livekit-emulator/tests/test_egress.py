@@ -231,3 +231,21 @@ def test_update_layout_while_active_is_remembered(emulator, s3_endpoint):
 
     assert answer.status_code == 200
     assert control(emulator, f"egress/{egress_id}", method="GET")["layouts"] == ["speaker-light"]
+
+
+def test_rooms_show_the_recorder_while_active(emulator, s3_endpoint):
+    from support import ROOMS, call, token
+    egress_id = start(emulator, s3_endpoint)["egress_id"]
+    wait_status(emulator, egress_id, "EGRESS_ACTIVE")
+
+    rooms = call(emulator, ROOMS + "ListRooms", {"names": [DEMO_ROOM]}, token(room_list=True)).json()["rooms"]
+    people = call(emulator, ROOMS + "ListParticipants", {"room": DEMO_ROOM},
+                  token(room_admin=True, room=DEMO_ROOM)).json()["participants"]
+    nobody = call(emulator, ROOMS + "ListParticipants", {"room": "!gone:example.org"},
+                  token(room_admin=True, room="!gone:example.org")).json()
+
+    assert [(r["name"], r["num_participants"], r["active_recording"]) for r in rooms] == [(DEMO_ROOM, 2, True)]
+    assert int(rooms[0]["creation_time"]) < 10**11  # seconds, unlike egress times
+    assert sorted((p["identity"], p["kind"]) for p in people) == [
+        (egress_id, "EGRESS"), ("alice", "STANDARD"), ("bob", "STANDARD")]
+    assert nobody == {"participants": []}
