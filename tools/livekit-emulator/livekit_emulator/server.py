@@ -290,9 +290,8 @@ class ControlAPI:
         return _json({"hold_starting": self.world.hold_starting})
 
     async def egress(self, request, _body):
-        egress_id = request.match_info["egress_id"]
-        info = self.world._load(egress_id).info
-        return _json({"info": response_dict(info), **self.world.describe(egress_id)})
+        description = self.world.describe(request.match_info["egress_id"])
+        return _json({**description, "info": response_dict(description["info"])})
 
     async def activate(self, _request, body):
         return _json({"info": response_dict(self.world.activate(self._need(body, "egress_id")))})

@@ -80,9 +80,13 @@ class WebhookSender:
             self._queue.put_nowait((self.url, body, record))
 
     async def drain(self, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while self._queue and (self._queue.qsize() or self._queue._unfinished_tasks) and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        """Waits until every queued delivery has been attempted (or the timeout passes)."""
+        if self._queue is None:
+            return
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout)
+        except asyncio.TimeoutError:
+            pass
 
     def _token(self, body: bytes) -> str:
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -13,7 +13,7 @@ import asyncio
 import base64
 import binascii
 import logging
-import posixpath
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -373,7 +373,8 @@ class World:
 
     def describe(self, egress_id: str) -> dict[str, Any]:
         record = self._load(egress_id)
-        return {"held": record.held, "layouts": record.layouts, "seq": record.seq}
+        return {"info": self._copy(record.info), "held": record.held, "layouts": record.layouts,
+                "seq": record.seq}
 
     # ---------------------------------------------------------------- internals
     def _load(self, egress_id: str) -> Egress:
@@ -465,10 +466,5 @@ class World:
 
 
 def media_maker(cache_dir: str | None, max_seconds: int) -> MediaMaker:
-    directory = Path(cache_dir) if cache_dir else Path("/tmp") / f"livekit-emulator-media-{_uid()}"
+    directory = Path(cache_dir) if cache_dir else Path("/tmp") / f"livekit-emulator-media-{os.getuid()}"
     return MediaMaker(directory, max_seconds=max_seconds)
-
-
-def _uid() -> str:
-    import os
-    return str(os.getuid())
