@@ -82,9 +82,17 @@ class Server:
         await self.world.webhooks.close()
 
     async def twirp(self, request: web.Request) -> web.StreamResponse:
-        service, name = request.match_info["service"], request.match_info["method"]
-        entry: dict[str, Any] = {"time": time.time(), "method": name, "service": service}
+        entry: dict[str, Any] = {"time": time.time(), "method": request.match_info["method"],
+                                 "service": request.match_info["service"]}
         self.world.calls.append(entry)
+        response = await self._twirp(request, entry)
+        # Never the body: requests carry S3 secrets. Never the token.
+        log.info("%s/%s -> %d %s", request.match_info["service"], request.match_info["method"],
+                 response.status, entry.get("code", ""))
+        return response
+
+    async def _twirp(self, request: web.Request, entry: dict[str, Any]) -> web.StreamResponse:
+        service, name = request.match_info["service"], request.match_info["method"]
         self.world.forget_expired()
         try:
             caller = self.auth.caller(request.headers.get("Authorization"), request.query.get("access_token"))

@@ -63,6 +63,7 @@ class WebhookSender:
         record = {"event": event, "id": message.id, "egress_id": info.egress_id,
                   "status": eg.EgressStatus.Name(info.status), "delivered": [], "dropped": False}
         self.sent.append(record)
+        log.info("egress %s %s (%s)", info.egress_id, record["status"], event)
         if not self.url:
             record["dropped"] = True
             record["reason"] = "no webhook URL configured"
