@@ -1,7 +1,8 @@
 import Foundation
 import RecordingModels
-import RecordingStore
 import Testing
+
+@testable import RecordingStore
 
 @Suite struct PostgresRecordingStoreTests {
     @Test func anUnreachableServerIsUnavailableAndTheErrorHidesThePassword() async throws {
@@ -12,6 +13,16 @@ import Testing
         } throws: { error in
             guard case RecordingStoreError.unavailable(let message) = error else { return false }
             return message.contains("127.0.0.1") && !message.contains("hunter2")
+        }
+    }
+
+    @Test func aURLThatLibpqRefusesDoesNotLeakThePassword() throws {
+        // libpq quotes the offending token, here the password itself: "invalid percent-encoded token".
+        #expect {
+            _ = try PostgresConnection(url: "postgres://app:hunter2%zz@127.0.0.1:1/recordings", redactedURL: "postgres://app:***@127.0.0.1:1/recordings")
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("percent-encoded") && !message.contains("hunter2")
         }
     }
 
