@@ -59,6 +59,7 @@ enum LogLineFormatter {
         object["logger"] = record.label
         object["message"] = record.message
         var line = "{"
+        line.reserveCapacity(256)
         for (index, key) in object.keys.sorted().enumerated() {
             if index > 0 { line += "," }
             appendJSONString(key, to: &line)
@@ -71,6 +72,12 @@ enum LogLineFormatter {
     /// RFC 8259 §7: quote, backslash and control characters escaped; slashes left alone.
     private static func appendJSONString(_ value: String, to line: inout String) {
         line += "\""
+        // Almost every value needs no escaping: append it whole.
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+            line += value
+            line += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": line += "\\\""
