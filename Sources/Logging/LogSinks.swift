@@ -17,9 +17,18 @@ public final class StandardOutputLogSink: LogSink {
     }
 
     public func write(_ record: LogRecord) {
-        let line = LogLineFormatter.line(for: record, format: format) + "\n"
+        var line = LogLineFormatter.line(for: record, format: format) + "\n"
+        // One write(2) of the line's own bytes: FileHandle plus a Data copy cost more than
+        // the formatting under load (one access line per request).
         lock.withLock { _ in
-            FileHandle.standardOutput.write(Data(line.utf8))
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
         }
     }
 }

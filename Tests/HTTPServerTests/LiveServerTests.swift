@@ -132,6 +132,7 @@ struct LiveServerTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses == Array(repeating: 200, count: 50))
+            #expect(await eventually { server.exchangesAlive == 0 })
             #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
@@ -165,6 +166,7 @@ struct LiveServerTests {
             #expect(first.contains("text/event-stream"))
             #expect(await eventually { terminated.count == 1 })
             #expect(await eventually { server.requestsInFlight == 0 })
+            #expect(await eventually { server.exchangesAlive == 0 })
             #expect(try await request(port, "/health").status == 200)
         }
     }
@@ -179,6 +181,7 @@ struct LiveServerTests {
             }
             #expect(await eventually { server.requestsInFlight == 1 })
             #expect(await eventually { server.requestsInFlight == 0 })
+            #expect(await eventually { server.exchangesAlive == 0 })
             #expect(try await request(port, "/health").status == 200)
         }
     }

@@ -186,6 +186,12 @@ final class EventLoop: @unchecked Sendable {
     func requestStarted() { inFlight.add(1, ordering: .releasing) }
     func requestFinished() { inFlight.subtract(1, ordering: .releasing) }
 
+    /// Exchanges alive (tests: none may outlive its request, whatever the client did).
+    private let exchanges = Atomic<Int>(0)
+    var exchangesAlive: Int { exchanges.load(ordering: .acquiring) }
+    func exchangeCreated() { exchanges.add(1, ordering: .relaxed) }
+    func exchangeReleased() { exchanges.subtract(1, ordering: .releasing) }
+
     fileprivate func accept(_ request: UnsafeMutablePointer<evhttp_request>) {
         let arrival = ContinuousClock.now
         let exchange = Exchange(loop: self, request: request)

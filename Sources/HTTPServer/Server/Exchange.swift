@@ -26,7 +26,10 @@ final class Exchange: @unchecked Sendable {
         self.request = request
         self.connection = evhttp_request_get_connection(request)
         self.isHead = evhttp_request_get_command(request) == EVHTTP_REQ_HEAD
+        loop.exchangeCreated()
     }
+
+    deinit { loop.exchangeReleased() }
 
     /// Hooks the close and completion callbacks; keeps this object alive until one fires.
     func register() {

@@ -45,6 +45,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// Requests handed to the responder and not yet written or abandoned.
     var requestsInFlight: Int { loops.withLock { $0 }.reduce(0) { $0 + $1.requestsInFlight } }
 
+    /// Per-request objects still alive (tests look for leaks).
+    var exchangesAlive: Int { loops.withLock { $0 }.reduce(0) { $0 + $1.exchangesAlive } }
+
     /// Binds every event loop and starts serving. Throws `HTTPServerError` naming host:port.
     public func start() throws {
         try state.withLock { state in
@@ -55,11 +58,10 @@ public final class HTTPServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         let configuration = context.configuration
         var address = try ListenAddress.resolve(host: configuration.host, port: configuration.port)
-        if address.port != 0 { try address.checkNotInUse(host: configuration.host) }
+        address.port = try address.reserveExclusively(host: configuration.host)
         var started: [EventLoop] = []
         for _ in 0..<configuration.eventLoopCount {
             let loop = try EventLoop(context: context)
-            // The first bind picks the port when asked for 0; the others join it.
             address.port = try loop.bind(address, host: configuration.host)
             started.append(loop)
         }

@@ -70,11 +70,13 @@ struct ListenAddress: @unchecked Sendable {
     }
 
     /// Every loop listens with SO_REUSEPORT, which would also let us share a port with
-    /// another process that set it (a second instance of this service) without an error.
-    /// A plain bind first turns that into the "address in use" a person expects.
-    func checkNotInUse(host: String) throws {
+    /// another socket that set it (a second instance of this service, or another server in
+    /// the same test run) without an error, and the kernel would then split connections
+    /// between them. A plain bind first turns that into the "address in use" a person
+    /// expects, and for port 0 lets the kernel pick a port nobody holds. Returns the port.
+    func reserveExclusively(host: String) throws -> Int {
         let probe = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue), 0)
-        guard probe >= 0 else { return }
+        guard probe >= 0 else { return port }
         defer { close(probe) }
         var one: Int32 = 1
         setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -82,5 +84,6 @@ struct ListenAddress: @unchecked Sendable {
         if status != 0 {
             throw HTTPServerError.cannotBind(host: host, port: port, reason: String(cString: strerror(errno)))
         }
+        return Self.boundPort(of: probe)
     }
 }
