@@ -78,8 +78,13 @@ struct ListenAddress: @unchecked Sendable {
         let probe = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue), 0)
         guard probe >= 0 else { return port }
         defer { close(probe) }
-        var one: Int32 = 1
-        setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        // A fixed port may have connections in TIME_WAIT from a previous run: SO_REUSEADDR
+        // ignores those. For port 0 it must stay off, or two probes (bound, not listening)
+        // may be given the same port.
+        if port != 0 {
+            var one: Int32 = 1
+            setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         let status = withSockaddr { bind(probe, $0, $1) }
         if status != 0 {
             throw HTTPServerError.cannotBind(host: host, port: port, reason: String(cString: strerror(errno)))
