@@ -115,9 +115,9 @@ struct LiveServerTests {
         }
     }
 
-    @Test("slow handlers run concurrently and /health keeps answering")
-    func concurrency() async throws {
-        try await withServer { server in
+    @Test("slow handlers run concurrently and /health keeps answering", arguments: [true, false])
+    func concurrency(onEventLoop: Bool) async throws {
+        try await withServer(configure: { $0.runsHandlersOnEventLoop = onEventLoop }) { server in
             let port = server.port
             let started = ContinuousClock.now
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -137,9 +137,9 @@ struct LiveServerTests {
         }
     }
 
-    @Test("a streamed reply arrives chunked, in order, to a real client")
-    func streaming() async throws {
-        try await withServer { server in
+    @Test("a streamed reply arrives chunked, in order, to a real client", arguments: [true, false])
+    func streaming(onEventLoop: Bool) async throws {
+        try await withServer(configure: { $0.runsHandlersOnEventLoop = onEventLoop }) { server in
             let url = URL(string: "http://127.0.0.1:\(server.port)/stream")!
             let (data, response) = try await URLSession.shared.data(from: url)
             let http = try #require(response as? HTTPURLResponse)
@@ -149,6 +149,9 @@ struct LiveServerTests {
             #expect(raw.header("Transfer-Encoding") == "chunked")
             #expect(raw.header("Content-Length") == nil)
             #expect(raw.text == "one\ntwo\nthree\n")
+            let head = try await request(server.port, "HEAD", "/stream")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
         }
     }
 

@@ -42,13 +42,21 @@ public struct Request: Sendable {
         logger: Logger = .discarding
     ) throws(HTTPServerResponseError) {
         let (path, rawQuery) = Self.split(target: target)
-        let items = try Self.decodeQuery(rawQuery)
+        self.init(
+            method: method, path: path, queryItems: try Self.decodeQuery(rawQuery), headers: headers, body: body,
+            remoteAddress: remoteAddress, requestId: requestId, logger: logger)
+    }
+
+    init(
+        method: String, path: String, queryItems: [QueryItem], headers: HTTPHeaders, body: [UInt8],
+        remoteAddress: String, requestId: String?, logger: Logger
+    ) {
         let id = requestId ?? RequestID.make(from: headers["X-Request-Id"])
         self.method = method.uppercased()
         self.path = path
         self.pathParameters = [:]
-        self.queryItems = items
-        self.query = items.reduce(into: [:]) { query, item in
+        self.queryItems = queryItems
+        self.query = queryItems.reduce(into: [:]) { query, item in
             if query[item.name] == nil { query[item.name] = item.value }
         }
         self.headers = headers

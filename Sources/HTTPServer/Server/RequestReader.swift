@@ -20,12 +20,11 @@ enum RequestReader {
         let input = evhttp_request_get_input_buffer(raw)
         let bodyLength = input.map { evbuffer_get_length($0) } ?? 0
 
+        /// The request without query or body: enough to log and answer a rejection.
         func minimal() -> Request {
-            // An empty query always decodes.
-            (try? Request(
-                method: method, target: String(Request.split(target: target).path), headers: headers,
-                remoteAddress: remote, requestId: requestId, logger: context.logger))
-                ?? Request.unparsable(method: method, requestId: requestId, logger: context.logger)
+            Request(
+                method: method, path: Request.split(target: target).path, queryItems: [], headers: headers, body: [],
+                remoteAddress: remote, requestId: requestId, logger: context.logger)
         }
         if headerBytes > limits.maxHeaderBytes {
             return .rejected(minimal(), .headersTooLarge(limit: limits.maxHeaderBytes))
@@ -85,13 +84,5 @@ enum RequestReader {
         return [UInt8](unsafeUninitializedCapacity: length) { bytes, count in
             count = max(0, evbuffer_copyout(buffer, bytes.baseAddress, length))
         }
-    }
-}
-
-extension Request {
-    /// For logging a request whose target could not even be split (never expected).
-    static func unparsable(method: String, requestId: String, logger: Logger) -> Request {
-        // "/" has no query, so this cannot throw.
-        try! Request(method: method, target: "/", requestId: requestId, logger: logger)
     }
 }
