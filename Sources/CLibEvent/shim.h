@@ -6,6 +6,24 @@
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+
+// Header lists are TAILQs: walking them is macro work in C, so it gets named functions here.
+static inline struct evkeyval *shim_evkeyvalq_first(struct evkeyvalq *headers) {
+    return headers->tqh_first;
+}
+
+static inline struct evkeyval *shim_evkeyval_next(struct evkeyval *header) {
+    return header->next.tqe_next;
+}
+
+// Every method evhttp can parse, so that none is refused with libevent's own 501 page
+// and the router can answer 405 with JSON instead.
+static inline ev_uint16_t shim_evhttp_all_methods(void) {
+    return EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+        EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+        EVHTTP_REQ_PATCH;
+}

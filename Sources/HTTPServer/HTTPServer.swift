@@ -1,1 +1,0 @@
-// HTTPServer: implementation lands with its issue.

@@ -1,0 +1,87 @@
+import Logging
+
+/// One HTTP request as handlers see it: everything already read, decoded and limited.
+public struct Request: Sendable {
+    public struct QueryItem: Sendable, Equatable {
+        public let name: String
+        public let value: String
+    }
+
+    /// Upper-cased (`GET`, `POST`, …).
+    public var method: String
+    /// The raw (still percent-encoded) path, without query or fragment. Log it only at
+    /// debug level: it carries room names and ids.
+    public var path: String
+    /// Set by the router from `{name}` segments; percent-decoded.
+    public var pathParameters: [String: String]
+    /// Decoded as application/x-www-form-urlencoded (`+` is a space). The first value wins
+    /// when a name repeats; `queryItems` keeps them all, in order.
+    public var query: [String: String]
+    public var queryItems: [QueryItem]
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The peer's IP address (no port).
+    public var remoteAddress: String
+    /// From a sane incoming `X-Request-Id`, else generated; echoed on the response.
+    public var requestId: String
+    /// The route that matched, e.g. `/api/recording/status/{egressId}` (set by the router),
+    /// for logs and metrics where the raw path would leak ids.
+    public var routeTemplate: String?
+    /// Carries `request.id` in its metadata.
+    public var logger: Logger
+
+    /// Builds a request from a request target (`/path?query`), as the server does.
+    /// Throws `HTTPServerResponseError.invalidQuery` for a query that does not decode.
+    public init(
+        method: String,
+        target: String,
+        headers: HTTPHeaders = [:],
+        body: [UInt8] = [],
+        remoteAddress: String = "",
+        requestId: String? = nil,
+        logger: Logger = .discarding
+    ) throws(HTTPServerResponseError) {
+        let (path, rawQuery) = Self.split(target: target)
+        let items = try Self.decodeQuery(rawQuery)
+        let id = requestId ?? RequestID.make(from: headers["X-Request-Id"])
+        self.method = method.uppercased()
+        self.path = path
+        self.pathParameters = [:]
+        self.queryItems = items
+        self.query = items.reduce(into: [:]) { query, item in
+            if query[item.name] == nil { query[item.name] = item.value }
+        }
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.requestId = id
+        self.routeTemplate = nil
+        self.logger = logger.with(["request.id": id])
+    }
+
+    /// Splits `origin-form` (RFC 9112 §3.2.1) into path and query; tolerates
+    /// `absolute-form` (`http://host/path`) by dropping scheme and authority.
+    static func split(target: String) -> (path: String, query: Substring) {
+        var rest = Substring(target)
+        if let fragment = rest.firstIndex(of: "#") { rest = rest[..<fragment] }
+        if !rest.hasPrefix("/"), let scheme = rest.range(of: "://") {
+            let afterAuthority = rest[scheme.upperBound...]
+            rest = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterAuthority[$0...] } ?? "/"
+            if rest.hasPrefix("?") { rest = "/" + rest }
+        }
+        guard let mark = rest.firstIndex(of: "?") else { return (String(rest), "") }
+        return (String(rest[..<mark]), rest[rest.index(after: mark)...])
+    }
+
+    static func decodeQuery(_ query: Substring) throws(HTTPServerResponseError) -> [QueryItem] {
+        var items: [QueryItem] = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true),
+                let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
+            else { throw .invalidQuery }
+            items.append(QueryItem(name: name, value: value))
+        }
+        return items
+    }
+}

@@ -1,0 +1,238 @@
+import CLibEvent
+import Foundation
+import Logging
+import Synchronization
+
+/// libevent must be told to use pthreads before the first `event_base_new()`, or waking
+/// a base from another thread is unsafe (libevent book, "Locks and threading").
+private let threadingEnabled: Bool = evthread_use_pthreads() == 0
+
+/// What every loop shares: the responder, the logger, limits and the observer.
+struct ServerContext: Sendable {
+    let configuration: HTTPServerConfiguration
+    let responder: any HTTPResponder
+    let logger: Logger
+    let onResponse: (@Sendable (Request, Response, Duration) -> Void)?
+}
+
+/// One libevent `event_base` with its `evhttp`, run by one thread. All evhttp calls
+/// happen on that thread; other threads hand it work with `enqueue`.
+final class EventLoop: @unchecked Sendable {
+    private struct Jobs {
+        var pending: [@Sendable () -> Void] = []
+        var stopped = false
+    }
+
+    private struct Completion {
+        var finished = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let context: ServerContext
+    let base: OpaquePointer
+    let http: OpaquePointer
+    private var wake: OpaquePointer?
+    private var boundSocket: OpaquePointer?
+    private let jobs = Mutex(Jobs())
+    private let completion = Mutex(Completion())
+    private let inFlight = Atomic<Int>(0)
+    /// Loop thread only: set once the listener is closed; replies then ask clients to close.
+    private(set) var isDraining = false
+    let connectionTimeout: timeval
+
+    init(context: ServerContext) throws {
+        precondition(threadingEnabled, "evthread_use_pthreads failed")
+        guard let base = event_base_new() else { throw HTTPServerError.libevent("create an event base") }
+        guard let http = evhttp_new(base) else {
+            event_base_free(base)
+            throw HTTPServerError.libevent("create an HTTP server")
+        }
+        self.context = context
+        self.base = base
+        self.http = http
+        self.connectionTimeout = timeval(duration: context.configuration.connectionTimeout)
+        configure()
+    }
+
+    private func configure() {
+        let configuration = context.configuration
+        // Every method reaches the router (405 JSON), none gets libevent's 501 page.
+        evhttp_set_allowed_methods(http, shim_evhttp_all_methods())
+        evhttp_set_max_body_size(http, Int(configuration.libeventBodyLimit))
+        evhttp_set_max_headers_size(http, Int(configuration.libeventHeaderLimit))
+        var timeout = connectionTimeout
+        evhttp_set_timeout_tv(http, &timeout)
+        // No made-up text/html Content-Type on responses that did not set one.
+        evhttp_set_default_content_type(http, nil)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        evhttp_set_gencb(http, onRequest, me)
+        wake = event_new(base, -1, 0, onWake, me)
+    }
+
+    /// Listens on `address` with SO_REUSEPORT (so every loop can) and returns the port.
+    func bind(_ address: ListenAddress, host: String) throws -> Int {
+        let flags = UInt32(LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC)
+        let backlog = Int32(context.configuration.listenBacklog)
+        let listener = address.withSockaddr { evconnlistener_new_bind(base, nil, nil, flags, backlog, $0, Int32($1)) }
+        guard let listener else {
+            throw HTTPServerError.cannotBind(host: host, port: address.port, reason: String(cString: strerror(errno)))
+        }
+        guard let bound = evhttp_bind_listener(http, listener) else {
+            evconnlistener_free(listener)
+            throw HTTPServerError.libevent("attach the listener")
+        }
+        boundSocket = bound
+        return ListenAddress.boundPort(of: evconnlistener_get_fd(listener))
+    }
+
+    func startThread(name: String) {
+        let thread = Thread { [self] in runLoop() }
+        thread.name = name
+        thread.start()
+    }
+
+    private func runLoop() {
+        event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
+        // Jobs that arrive from now on run on their caller's thread (under the lock, one at a
+        // time); they find their requests gone and only resume waiting tasks.
+        jobs.withLock { jobs in
+            jobs.stopped = true
+            jobs.pending.forEach { $0() }
+            jobs.pending = []
+            if let wake { event_free(wake) }
+            wake = nil
+        }
+        event_base_free(base)
+        let waiters = completion.withLock { completion in
+            completion.finished = true
+            defer { completion.waiters = [] }
+            return completion.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Runs `job` on the loop thread soon. Safe from any thread.
+    func enqueue(_ job: @escaping @Sendable () -> Void) {
+        jobs.withLock { jobs in
+            if jobs.stopped {
+                job()
+                return
+            }
+            jobs.pending.append(job)
+            // One wake-up per batch: the loop drains everything queued so far.
+            if jobs.pending.count == 1, let wake { event_active(wake, EV_TIMEOUT, 0) }
+        }
+    }
+
+    fileprivate func runQueuedJobs() {
+        let batch = jobs.withLock { jobs in
+            defer { jobs.pending = [] }
+            return jobs.pending
+        }
+        batch.forEach { $0() }
+    }
+
+    /// Awaits `job` on the loop thread.
+    func perform(_ job: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            enqueue {
+                job()
+                continuation.resume()
+            }
+        }
+    }
+
+    // MARK: Shutdown (loop thread)
+
+    /// Closes the listening socket: new connections are refused; open ones are served.
+    func stopAccepting() {
+        if let boundSocket { evhttp_del_accept_socket(http, boundSocket) }
+        boundSocket = nil
+        isDraining = true
+    }
+
+    /// Closes every connection (their requests' exchanges learn it through the close
+    /// callback) and ends the loop.
+    func close() {
+        evhttp_free(http)
+        event_base_loopbreak(base)
+    }
+
+    func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = completion.withLock { completion in
+                if !completion.finished { completion.waiters.append(continuation) }
+                return completion.finished
+            }
+            if finished { continuation.resume() }
+        }
+    }
+
+    // MARK: Requests
+
+    var requestsInFlight: Int { inFlight.load(ordering: .acquiring) }
+    func requestStarted() { inFlight.add(1, ordering: .releasing) }
+    func requestFinished() { inFlight.subtract(1, ordering: .releasing) }
+
+    fileprivate func accept(_ request: UnsafeMutablePointer<evhttp_request>) {
+        let arrival = ContinuousClock.now
+        let exchange = Exchange(loop: self, request: request)
+        exchange.register()
+        switch RequestReader.read(request, context: context) {
+        case .rejected(let request, let error):
+            exchange.deliver(finalize(.error(error), for: request, since: arrival))
+        case .accepted(let request):
+            let context = self.context
+            Task {
+                let response = await context.responder.respond(to: request)
+                let final = self.finalize(response, for: request, since: arrival)
+                self.enqueue { exchange.deliver(final) }
+            }
+        }
+    }
+
+    /// Stamps the request id, writes the access log line and tells the observer.
+    private func finalize(_ response: Response, for request: Request, since arrival: ContinuousClock.Instant) -> Response {
+        var response = response
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestId)
+        let duration = ContinuousClock.now - arrival
+        var fields: Logger.Metadata = [
+            "method": request.method,
+            "route": response.routeTemplate ?? "-",
+            "status": String(response.status),
+            "duration_ms": String(format: "%.3f", duration.milliseconds),
+            "remote": request.remoteAddress,
+        ]
+        // Raw paths carry room names and ids: only at debug.
+        if request.logger.level <= .debug { fields["path"] = request.path }
+        request.logger.info("request", fields)
+        context.onResponse?(request, response, duration)
+        return response
+    }
+}
+
+// MARK: C callbacks (nonisolated free functions: libevent calls them on the loop thread)
+
+private func onRequest(_ request: UnsafeMutablePointer<evhttp_request>?, _ argument: UnsafeMutableRawPointer?) {
+    guard let request, let argument else { return }
+    Unmanaged<EventLoop>.fromOpaque(argument).takeUnretainedValue().accept(request)
+}
+
+private func onWake(_ socket: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<EventLoop>.fromOpaque(argument).takeUnretainedValue().runQueuedJobs()
+}
+
+extension timeval {
+    init(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

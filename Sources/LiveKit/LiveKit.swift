@@ -1,1 +1,0 @@
-// LiveKit: implementation lands with its issue.

@@ -1,0 +1,16 @@
+import RecordingModels
+import RecordingStore
+
+extension RecordingInfo {
+    /// The wire form of a stored recording. A reservation (no egress id yet) is never
+    /// answered by the service; if one is converted anyway its `egressId` is empty.
+    public init(stored: StoredRecording) {
+        let file = stored.fileKey.map {
+            RecordingFile(key: $0, size: stored.fileSize, durationMs: stored.fileDurationMs, missing: stored.fileMissing)
+        }
+        self.init(
+            egressId: stored.egressId ?? "", roomName: stored.roomName, status: stored.status, startedAt: stored.startedAt,
+            endedAt: stored.endedAt, error: stored.error, layout: stored.layout, audioOnly: stored.audioOnly, file: file,
+            startedBy: stored.startedBy, stoppedBy: stored.stoppedBy)
+    }
+}

@@ -1,0 +1,33 @@
+import RecordingModels
+import RecordingStore
+
+extension RecordingService {
+    /// Changes the layout of a running recording (STARTING or ACTIVE).
+    public func updateLayout(egressId: String, layout: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
+        try await audited("layout", by: caller, egressId: egressId, roomName: nil, subject: { (nil, $0.roomName) }) {
+            guard let chosen = RecordingLayout(rawValue: layout) else { throw RecordingServiceError.invalidLayout(layout) }
+            let stored = try await recording(egressId: egressId)
+            return RecordingInfo(stored: try await updateLayout(stored, to: chosen, by: caller))
+        }
+    }
+
+    func updateLayout(_ stored: StoredRecording, to layout: RecordingLayout, by caller: Caller) async throws -> StoredRecording {
+        guard stored.status == .starting || stored.status == .active, let egressId = stored.egressId else {
+            throw RecordingServiceError.notActive(stored.egressId ?? "", status: stored.status)
+        }
+        let answer: Result<EgressSnapshot, LiveKitFailure>
+        do { answer = .success(try await egress.updateLayout(egressId: egressId, layout: layout)) } catch { answer = .failure(error) }
+        switch answer {
+        case .success(let snapshot):
+            let written = try await applySnapshot(snapshot, from: .layout) { row in row.layout = layout } ?? stored
+            logger(for: written).info("Layout changed to \(layout.rawValue) by \(caller.kind.rawValue) \(caller.name)")
+            return written
+        case .failure(.failedPrecondition), .failure(.notFound):
+            // It ended meanwhile: learn how, and say it is no longer running.
+            let current = await refreshed(stored)
+            throw RecordingServiceError.notActive(egressId, status: current.status.isActive ? .ending : current.status)
+        case .failure(let failure):
+            throw RecordingServiceError.liveKit(failure, action: "change the layout")
+        }
+    }
+}

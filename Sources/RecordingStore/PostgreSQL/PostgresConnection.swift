@@ -1,0 +1,138 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection (`PGconn*`), closed when the last reference goes. Blocking:
+/// `PostgresDatabase` only calls it from the dedicated queue of its pool slot.
+final class PostgresConnection: SQLConnection {
+    private let handle: OpaquePointer
+
+    /// Connects with a libpq URI (`postgres://` or `postgresql://`, libpq parses both and
+    /// `?sslmode=`). `redactedURL` is what errors may show: libpq's own messages name host
+    /// and user, never the password, so only our text needs care.
+    init(url: String, redactedURL: String, connectTimeoutSeconds: Int = 5) throws {
+        // connect_timeout comes first so a value in the URL (expanded from dbname) wins.
+        let keywords = ["connect_timeout", "dbname"]
+        let values = [String(connectTimeoutSeconds), url]
+        let connection = withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let connection else { throw DatabaseFailure.connectionLost("cannot allocate a libpq connection for \(redactedURL)") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw DatabaseFailure.connectionLost("cannot connect to PostgreSQL at \(redactedURL): \(message)")
+        }
+        handle = connection
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// False once the server went away (restart, network cut): the pool then opens a new one.
+    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws -> SQLResult {
+        // Parameters travel separately from the SQL text, as text with an explicit type.
+        let types: [Oid] = parameters.map(Self.typeOid)
+        let texts: [String?] = parameters.map(Self.text)
+        let result = withOptionalCStrings(texts) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    func executeScript(_ sql: String) throws {
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    private func consume(_ result: OpaquePointer?) throws -> SQLResult {
+        guard let result else { throw failure(nil) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+            return SQLResult(rows: Self.rows(result), changes: Int(String(cString: PQcmdTuples(result))) ?? 0)
+        default:
+            throw failure(result)
+        }
+    }
+
+    private func failure(_ result: OpaquePointer?) -> DatabaseFailure {
+        let message = result.map { Self.trimmed(PQresultErrorMessage($0)) } ?? Self.trimmed(PQerrorMessage(handle))
+        let sqlState = result.flatMap { Self.field($0, "C") } ?? ""
+        if sqlState == "23505" {
+            return .uniqueViolation(detail: result.flatMap { Self.field($0, "n") } ?? message)
+        }
+        // Class 08 is "connection exception"; 57P01-57P03 mean the server is shutting down or starting.
+        if !isHealthy || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") {
+            return .connectionLost(message)
+        }
+        return .failed(sqlState.isEmpty ? message : "\(message) (SQLSTATE \(sqlState))")
+    }
+
+    private static func field(_ result: OpaquePointer, _ code: Character) -> String? {
+        PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+    }
+
+    private static func rows(_ result: OpaquePointer) -> [SQLRow] {
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        let types = (0..<columnCount).map { PQftype(result, $0) }
+        return (0..<rowCount).map { row in
+            SQLRow(values: (0..<columnCount).map { column in
+                if PQgetisnull(result, row, column) == 1 { return .null }
+                let text = String(cString: PQgetvalue(result, row, column))
+                switch types[Int(column)] {
+                case boolOid: return .bool(text == "t")
+                case int8Oid, int4Oid, int2Oid: return Int64(text).map(SQLValue.integer) ?? .text(text)
+                default: return .text(text)
+                }
+            })
+        }
+    }
+
+    private static func typeOid(_ value: SQLValue) -> Oid {
+        switch value {
+        case .null: 0  // let the server infer it from the context
+        case .integer: int8Oid
+        case .text: textOid
+        case .bool: boolOid
+        }
+    }
+
+    private static func text(_ value: SQLValue) -> String? {
+        switch value {
+        case .null: nil
+        case .integer(let number): String(number)
+        case .text(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        }
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown error"
+    }
+}
+
+// Built-in type OIDs (pg_type.dat); stable across PostgreSQL versions.
+private let boolOid: Oid = 16
+private let int8Oid: Oid = 20
+private let int2Oid: Oid = 21
+private let int4Oid: Oid = 23
+private let textOid: Oid = 25
+
+/// Calls `body` with a C array of C strings (with a nil after the last) that live for the call.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    withOptionalCStrings(strings) { body($0) }
+}
+
+private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    // The trailing nil terminates keyword lists and keeps the array non-empty for zero parameters.
+    let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } } + [nil]
+    defer { duplicates.forEach { free($0) } }
+    let pointers = duplicates.map { UnsafePointer($0) }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import RecordingModels
+
+/// The store's logic, written once over `SQLDatabase`: both drivers run the same SQL
+/// (PostgreSQL placeholders, features SQLite 3.35+ has too: partial indexes, upsert,
+/// RETURNING) and differ only in migrations and in how they lock while migrating.
+/// The public `SQLiteRecordingStore` and `PostgresRecordingStore` forward to it.
+final class SQLRecordingStore: Sendable {
+    let database: any SQLDatabase
+    /// Shown in `.unavailable` messages: which database failed (redacted URL or file path).
+    private let name: String
+
+    init(database: any SQLDatabase, name: String) {
+        self.database = database
+        self.name = name
+    }
+
+    // MARK: Migrations
+
+    func migrate() async throws {
+        let dialect = database.dialect
+        try await run { connection in
+            // SQLite: BEGIN IMMEDIATE takes the write lock up front, so two processes migrating
+            // the same file queue behind busy_timeout. PostgreSQL: a transaction-scoped advisory
+            // lock serialises replicas starting together; it is released by COMMIT/ROLLBACK.
+            try connection.transaction(begin: dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN") {
+                if dialect == .postgres {
+                    try connection.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Migrations.postgresLockKey)])
+                }
+                try connection.executeScript(Migrations.createMigrationsTable(for: dialect))
+                let applied = Set(try connection.query("SELECT version FROM schema_migrations").map { try $0.integer(0) })
+                for step in Migrations.steps(for: dialect) where !applied.contains(Int64(step.version)) {
+                    try connection.executeScript(step.sql)
+                    try connection.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                        [.integer(Int64(step.version)), .integer(EpochMilliseconds(.now).value)])
+                }
+            }
+        }
+    }
+
+    // MARK: Recordings
+
+    func insert(_ recording: StoredRecording) async throws {
+        try await run { connection in
+            // Retried when the active row that refused us ended before we could read it.
+            for _ in 0..<3 {
+                do {
+                    try connection.execute(Self.insertSQL, Self.parameters(recording))
+                    return
+                } catch DatabaseFailure.uniqueViolation(let detail) {
+                    try Self.explain(uniqueViolation: detail, for: recording, connection: connection)
+                }
+            }
+            throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while inserting \(recording.id)")
+        }
+    }
+
+    func update(_ recording: StoredRecording) async throws -> StoredRecording {
+        try await run { connection in
+            for _ in 0..<3 {
+                do {
+                    var parameters = Self.parameters(recording)
+                    parameters.append(.integer(Int64(recording.version)))
+                    if let row = try connection.query(Self.updateSQL, parameters).first {
+                        return try Self.recording(from: row)
+                    }
+                    let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
+                    throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
+                } catch DatabaseFailure.uniqueViolation(let detail) {
+                    try Self.explain(uniqueViolation: detail, for: recording, connection: connection)
+                }
+            }
+            throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while updating \(recording.id)")
+        }
+    }
+
+    func recording(id: String) async throws -> StoredRecording? {
+        try await recordings(where: "id = $1", [.text(id)]).first
+    }
+
+    func recording(egressId: String) async throws -> StoredRecording? {
+        try await recordings(where: "egress_id = $1", [.text(egressId)]).first
+    }
+
+    func activeRecording(roomName: String) async throws -> StoredRecording? {
+        try await recordings(where: "room_name = $1 AND status IN \(Migrations.activeStatusList)", [.text(roomName)]).first
+    }
+
+    func activeRecordings() async throws -> [StoredRecording] {
+        try await recordings(where: "status IN \(Migrations.activeStatusList) ORDER BY created_at, id", [])
+    }
+
+    func list(_ query: RecordingQuery) async throws -> RecordingPage {
+        var filter = SQLFilter()
+        if let roomName = query.roomName { filter.add("room_name = ", .text(roomName)) }
+        if let status = query.status { filter.add("status = ", .text(status.rawValue)) }
+        if query.activeOnly { filter.add("status IN \(Migrations.activeStatusList)") }
+        if let text = query.cursor {
+            guard let cursor = PageCursor(decoding: text, kind: .recordings) else { throw RecordingStoreError.invalidCursor }
+            filter.addKeyset(timeColumn: "created_at", after: cursor)
+        }
+        let limit = Self.pageSize(query.limit)
+        // One row more than asked says whether another page exists, without COUNT.
+        let sql = "SELECT \(Self.columns) FROM recordings\(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT \(filter.next)"
+        let parameters = filter.parameters + [.integer(Int64(limit + 1))]
+        let rows = try await run { try $0.query(sql, parameters) }
+        let recordings = try rows.prefix(limit).map(Self.recording(from:))
+        let next = rows.count > limit ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
+        return RecordingPage(recordings: recordings, nextCursor: next)
+    }
+
+    func terminalRecordings(createdBefore date: EpochMilliseconds, limit: Int) async throws -> [StoredRecording] {
+        try await recordings(
+            where: "status NOT IN \(Migrations.activeStatusList) AND created_at < $1 ORDER BY created_at, id LIMIT $2",
+            [.integer(date.value), .integer(Int64(max(limit, 0)))])
+    }
+
+    func delete(id: String) async throws -> Bool {
+        try await run { try $0.execute("DELETE FROM recordings WHERE id = $1", [.text(id)]).changes > 0 }
+    }
+
+    // MARK: Audit
+
+    func appendAudit(_ record: AuditRecord) async throws {
+        _ = try await run { connection in
+            try connection.execute(
+                """
+                INSERT INTO audit (id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """,
+                [
+                    .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
+                    SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
+                ])
+        }
+    }
+
+    func audit(_ query: AuditQuery) async throws -> AuditPage {
+        var filter = SQLFilter()
+        if let roomName = query.roomName { filter.add("room_name = ", .text(roomName)) }
+        if let egressId = query.egressId { filter.add("egress_id = ", .text(egressId)) }
+        if let text = query.cursor {
+            guard let cursor = PageCursor(decoding: text, kind: .audit) else { throw RecordingStoreError.invalidCursor }
+            filter.addKeyset(timeColumn: "at", after: cursor)
+        }
+        let limit = Self.pageSize(query.limit)
+        let sql = """
+            SELECT id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome
+            FROM audit\(filter.whereClause) ORDER BY at DESC, id DESC LIMIT \(filter.next)
+            """
+        let parameters = filter.parameters + [.integer(Int64(limit + 1))]
+        let rows = try await run { try $0.query(sql, parameters) }
+        let records = try rows.prefix(limit).map { row in
+            AuditRecord(
+                id: try row.text(0), at: EpochMilliseconds(try row.integer(1)), actor: try row.text(2), actorKind: try row.text(3),
+                action: try row.text(4), egressId: try row.optionalText(5), roomName: try row.optionalText(6),
+                remoteAddress: try row.optionalText(7), outcome: try row.text(8))
+        }
+        let next = rows.count > limit ? records.last.map { PageCursor(time: $0.at.value, id: $0.id).encoded(.audit) } : nil
+        return AuditPage(records: records, nextCursor: next)
+    }
+
+    // MARK: Leases
+
+    func acquireLease(name: String, holder: String, seconds: Int, now: EpochMilliseconds) async throws -> Bool {
+        // One atomic statement: insert, or take over when free/expired, or renew when ours.
+        // When the lease is someone else's and live, the WHERE leaves the row alone and
+        // RETURNING yields nothing; concurrent callers serialise on the row (both databases).
+        let rows = try await run { connection in
+            try connection.query(
+                """
+                INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                WHERE leases.holder = excluded.holder OR leases.expires_at <= $4
+                RETURNING holder
+                """,
+                [.text(name), .text(holder), .integer(now.value + Int64(seconds) * 1000), .integer(now.value)])
+        }
+        return !rows.isEmpty
+    }
+
+    func ping() async throws {
+        _ = try await run { try $0.query("SELECT 1") }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` on a connection and turns driver failures into the protocol's errors.
+    private func run<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        do {
+            return try await database.withConnection(body)
+        } catch let error as RecordingStoreError {
+            throw error
+        } catch let failure as DatabaseFailure {
+            throw RecordingStoreError.unavailable("\(name): \(failure)")
+        }
+    }
+
+    private func recordings(where condition: String, _ parameters: [SQLValue]) async throws -> [StoredRecording] {
+        let sql = "SELECT \(Self.columns) FROM recordings WHERE \(condition)"
+        return try await run { try $0.query(sql, parameters) }.map(Self.recording(from:))
+    }
+
+    /// Turns a unique violation into the protocol's answer. Returns (so the caller retries)
+    /// only when the room's active row vanished between the violation and our read.
+    private static func explain(uniqueViolation detail: String, for recording: StoredRecording, connection: any SQLConnection) throws {
+        // SQLite names the columns ("recordings.room_name"), PostgreSQL the index
+        // ("recordings_active_room_name"); both mention the column.
+        if detail.contains("room_name") {
+            let rows = try connection.query(
+                "SELECT \(columns) FROM recordings WHERE room_name = $1 AND status IN \(Migrations.activeStatusList)",
+                [.text(recording.roomName)])
+            if let active = try rows.first.map(Self.recording(from:)) { throw RecordingStoreError.roomBusy(active: active) }
+            return
+        }
+        if detail.contains("egress_id"), let egressId = recording.egressId {
+            throw RecordingStoreError.duplicateEgress(egressId: egressId)
+        }
+        throw RecordingStoreError.unavailable("a recording with id \(recording.id) already exists (\(detail))")
+    }
+
+    private static func pageSize(_ limit: Int) -> Int { min(max(limit, 1), 1000) }
+}
+
+/// A WHERE clause assembled from optional conditions, each value a numbered parameter.
+struct SQLFilter {
+    private(set) var conditions: [String] = []
+    private(set) var parameters: [SQLValue] = []
+
+    /// The next placeholder (`$N`).
+    var next: String { "$\(parameters.count + 1)" }
+
+    var whereClause: String { conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ") }
+
+    /// `condition` ends where the value goes, e.g. `"room_name = "`.
+    mutating func add(_ condition: String, _ value: SQLValue) {
+        conditions.append(condition + next)
+        parameters.append(value)
+    }
+
+    mutating func add(_ condition: String) {
+        conditions.append(condition)
+    }
+
+    /// Rows after `cursor` in (time DESC, id DESC) order. Spelled out rather than as a row
+    /// value so both planners walk the (time DESC, id DESC) index from the cursor on.
+    mutating func addKeyset(timeColumn: String, after cursor: PageCursor) {
+        let time = next
+        parameters.append(.integer(cursor.time))
+        let id = next
+        parameters.append(.text(cursor.id))
+        conditions.append("(\(timeColumn) < \(time) OR (\(timeColumn) = \(time) AND id < \(id)))")
+    }
+}

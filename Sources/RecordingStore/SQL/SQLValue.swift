@@ -1,0 +1,117 @@
+/// A value crossing into or out of a database driver. Both drivers bind these as
+/// parameters (never spliced into SQL text) and return rows made of them.
+enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case bool(Bool)
+
+    init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
+    init(_ value: Int64?) { self = value.map(SQLValue.integer) ?? .null }
+    init(_ value: Int?) { self = value.map { SQLValue.integer(Int64($0)) } ?? .null }
+}
+
+/// One result row, read by column position.
+struct SQLRow: Sendable {
+    var values: [SQLValue]
+
+    func text(_ index: Int) throws -> String {
+        guard case .text(let value) = values[index] else { throw DatabaseFailure.decoding("column \(index) is \(values[index]), expected text") }
+        return value
+    }
+
+    func optionalText(_ index: Int) throws -> String? {
+        if case .null = values[index] { return nil }
+        return try text(index)
+    }
+
+    func integer(_ index: Int) throws -> Int64 {
+        guard case .integer(let value) = values[index] else { throw DatabaseFailure.decoding("column \(index) is \(values[index]), expected integer") }
+        return value
+    }
+
+    func optionalInteger(_ index: Int) throws -> Int64? {
+        if case .null = values[index] { return nil }
+        return try integer(index)
+    }
+
+    /// SQLite has no boolean type (0/1 integers); PostgreSQL has one.
+    func bool(_ index: Int) throws -> Bool {
+        switch values[index] {
+        case .bool(let value): value
+        case .integer(let value): value != 0
+        default: throw DatabaseFailure.decoding("column \(index) is \(values[index]), expected boolean")
+        }
+    }
+}
+
+/// What a statement returned: its rows, and how many rows it changed.
+struct SQLResult: Sendable {
+    var rows: [SQLRow]
+    var changes: Int
+}
+
+/// A driver's failure, classified just enough for the store to answer the protocol's
+/// typed errors. Messages never contain a password (drivers redact connection strings).
+enum DatabaseFailure: Error, Sendable, CustomStringConvertible {
+    /// A UNIQUE constraint or index refused the row. `detail` names it (PostgreSQL: the
+    /// constraint name; SQLite: "table.column"), which is how the store tells the
+    /// one-active-recording-per-room index from the egress id one.
+    case uniqueViolation(detail: String)
+    /// The connection is gone (server restarted, network cut); worth one retry on a fresh one.
+    case connectionLost(String)
+    case failed(String)
+    case decoding(String)
+
+    var description: String {
+        switch self {
+        case .uniqueViolation(let detail): "unique constraint violated: \(detail)"
+        case .connectionLost(let message): "connection lost: \(message)"
+        case .failed(let message): message
+        case .decoding(let message): "unexpected value from the database: \(message)"
+        }
+    }
+}
+
+/// One open connection, used from one thread at a time: everything a store does in a
+/// single round of work (a statement, or a statement and its follow-up read) runs
+/// synchronously against it, on a thread that is not one of Swift concurrency's.
+protocol SQLConnection: AnyObject {
+    /// Runs one statement. `sql` uses PostgreSQL's `$1, $2...` placeholders; the
+    /// SQLite driver rewrites them to its `?1, ?2...`.
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws -> SQLResult
+    /// Runs several `;`-separated statements without parameters (migration steps).
+    func executeScript(_ sql: String) throws
+}
+
+extension SQLConnection {
+    func query(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
+        try execute(sql, parameters).rows
+    }
+
+    /// Runs `body` in a transaction, committing when it returns and rolling back when it throws.
+    func transaction<T>(begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
+        try executeScript(begin)
+        do {
+            let value = try body()
+            try executeScript("COMMIT")
+            return value
+        } catch {
+            try? executeScript("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// Where a store gets connections: a driver hands `body` a connection on a thread of
+/// its own and resumes the caller when it is done, so no cooperative thread waits on I/O.
+protocol SQLDatabase: Sendable {
+    var dialect: SQLDialect { get }
+    func withConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T
+}
+
+enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}

@@ -1,1 +1,0 @@
-// S3: implementation lands with its issue.
