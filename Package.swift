@@ -6,7 +6,8 @@ import PackageDescription
 
 let package = Package(
     name: "recording-api",
-    platforms: [.macOS(.v14), .iOS(.v17)],
+    // iOS 15 is the app's floor for RecordingKit (Observation is gated by availability there).
+    platforms: [.macOS(.v14), .iOS(.v15)],
     products: [
         .executable(name: "recording-api", targets: ["recording-api"]),
         .executable(name: "room-recording", targets: ["room-recording"]),
@@ -71,7 +72,7 @@ let package = Package(
         .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),
         .testTarget(name: "RecordingServiceTests", dependencies: ["RecordingService", "RecordingStore", "RecordingModels", "LiveKit", "TestSupport"]),
         .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "TestSupport"]),
-        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport"]),
+        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport", "room-recording"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RecordingServer", "RecordingKit", "RecordingModels", "LiveKit", "S3", "RecordingStore", "TestSupport"]),

@@ -18,3 +18,6 @@ export TEST_PYTHON="$PWD/.venv/bin/python"
 export TEST_REQUIRE_INTEGRATION=1
 
 swift test --skip-build
+
+# The Python suites: deployment manifests checked against the code.
+.venv/bin/python -m pytest -q -p no:cacheprovider deploy/tests

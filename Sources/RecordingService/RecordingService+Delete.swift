@@ -12,8 +12,10 @@ public struct RetentionSummary: Sendable, Equatable {
 extension RecordingService {
     /// Deletes an ended recording: its file (a missing one is fine), then its row.
     public func delete(egressId: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
-        try await audited("delete", by: caller, egressId: egressId, roomName: nil, subject: { (nil, $0.roomName) }) {
+        var roomName: String?
+        return try await audited("delete", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) {
             let stored = try await recording(egressId: egressId)
+            roomName = stored.roomName
             guard stored.status.isTerminal else { throw RecordingServiceError.recordingActive(egressId, status: stored.status) }
             try await remove(stored)
             logger(for: stored).info("Recording deleted by \(caller.kind.rawValue) \(caller.name)")

@@ -4,9 +4,11 @@ import RecordingStore
 extension RecordingService {
     /// Changes the layout of a running recording (STARTING or ACTIVE).
     public func updateLayout(egressId: String, layout: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
-        try await audited("layout", by: caller, egressId: egressId, roomName: nil, subject: { (nil, $0.roomName) }) {
+        var roomName: String?
+        return try await audited("layout", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) {
             guard let chosen = RecordingLayout(rawValue: layout) else { throw RecordingServiceError.invalidLayout(layout) }
             let stored = try await recording(egressId: egressId)
+            roomName = stored.roomName
             return RecordingInfo(stored: try await updateLayout(stored, to: chosen, by: caller))
         }
     }

@@ -113,6 +113,7 @@ extension RecordingService {
             row.error = "The recording did not become active within \(seconds) seconds (no Egress worker took it, or nobody published); it was stopped."
             row.stoppedBy = row.stoppedBy ?? Self.system.name
         }
+        await audit("stop", by: Self.system, egressId: egressId, roomName: recording.roomName, outcome: "ok")
     }
 
     func stopForMaxDuration(_ recording: StoredRecording, egressId: String) async throws {

@@ -7,8 +7,11 @@ extension RecordingService {
     /// usually is COMPLETE with `endedAt` and the file; otherwise the current state
     /// (typically ENDING, `endedAt` null). Stopping an ended recording answers its final state.
     public func stop(egressId: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
-        try await audited("stop", by: caller, egressId: egressId, roomName: nil, subject: { (nil, $0.roomName) }) {
-            RecordingInfo(stored: try await stop(try await recording(egressId: egressId), by: caller))
+        var roomName: String?
+        return try await audited("stop", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) {
+            let stored = try await recording(egressId: egressId)
+            roomName = stored.roomName
+            return RecordingInfo(stored: try await stop(stored, by: caller))
         }
     }
 

@@ -69,19 +69,20 @@ extension RecordingService {
     }
 
     /// `boundary` plus one audit record, success or failure. `subject` names the recording
-    /// once the result is known (a start learns its egress id only at the end).
+    /// once the result is known (a start learns its egress id only at the end); `roomName`
+    /// is read when the record is written, so a body that looked the recording up can name its room.
     func audited<Result>(
-        _ action: String, by caller: Caller, egressId: String?, roomName: String?,
+        _ action: String, by caller: Caller, egressId: String?, roomName: @autoclosure () -> String?,
         subject: (Result) -> (egressId: String?, roomName: String?) = { _ in (nil, nil) },
         _ body: () async throws -> Result
     ) async throws(RecordingServiceError) -> Result {
         do {
             let result = try await boundary(action, body)
             let named = subject(result)
-            await audit(action, by: caller, egressId: named.egressId ?? egressId, roomName: named.roomName ?? roomName, outcome: "ok")
+            await audit(action, by: caller, egressId: named.egressId ?? egressId, roomName: named.roomName ?? roomName(), outcome: "ok")
             return result
         } catch {
-            await audit(action, by: caller, egressId: error.egressId ?? egressId, roomName: roomName, outcome: error.code)
+            await audit(action, by: caller, egressId: error.egressId ?? egressId, roomName: roomName(), outcome: error.code)
             throw error
         }
     }

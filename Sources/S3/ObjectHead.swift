@@ -10,6 +10,15 @@ public struct ObjectHead: Sendable, Equatable {
     public var lastModified: Date?
     /// `x-amz-meta-*` headers, names lowercased without the prefix.
     public var metadata: [String: String]
+
+    public init(key: String, size: Int64, contentType: String? = nil, etag: String? = nil, lastModified: Date? = nil, metadata: [String: String] = [:]) {
+        self.key = key
+        self.size = size
+        self.contentType = contentType
+        self.etag = etag
+        self.lastModified = lastModified
+        self.metadata = metadata
+    }
 }
 
 public struct ListedObject: Sendable, Equatable {
@@ -17,6 +26,13 @@ public struct ListedObject: Sendable, Equatable {
     public var size: Int64
     public var etag: String?
     public var lastModified: Date?
+
+    public init(key: String, size: Int64, etag: String? = nil, lastModified: Date? = nil) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified
+    }
 }
 
 /// One page of ListObjectsV2; pass `nextContinuationToken` back for the next one.
@@ -24,4 +40,10 @@ public struct ListObjectsPage: Sendable, Equatable {
     public var objects: [ListedObject]
     public var isTruncated: Bool
     public var nextContinuationToken: String?
+
+    public init(objects: [ListedObject], isTruncated: Bool, nextContinuationToken: String?) {
+        self.objects = objects
+        self.isTruncated = isTruncated
+        self.nextContinuationToken = nextContinuationToken
+    }
 }

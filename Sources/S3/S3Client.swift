@@ -7,8 +7,9 @@ import Logging
 
 /// The few S3 calls the recording service makes (HEAD, GET to a file, DELETE,
 /// ListObjectsV2, HEAD bucket, PUT for tests) over URLSession, signed with SigV4,
-/// plus presigned GET links on the public endpoint.
-public struct S3Client: Sendable {
+/// plus presigned GET links on the public endpoint. A class so that its
+/// URLSession (and libcurl's connections) is released with it.
+public final class S3Client: Sendable {
     public let configuration: S3Configuration
     let signer: SigV4Signer
     private let session: URLSession
@@ -26,9 +27,15 @@ public struct S3Client: Sendable {
         self.logger = logger?.labelled("s3")
     }
 
+    deinit {
+        session.finishTasksAndInvalidate()
+    }
+
     // MARK: Objects
 
     /// Size, type, ETag and metadata of `key`, or nil when there is no such object.
+    /// HEAD answers carry no error document, so a missing bucket also reads as nil
+    /// here; `headBucket()` tells the two apart.
     public func headObject(key: String) async throws(S3Error) -> ObjectHead? {
         let (body, response) = try await send("HEAD", objectURL(key))
         if response.statusCode == 404 { return nil }

@@ -78,3 +78,25 @@ struct EdgeCaseTests {
         #expect(h.logs.captured.contains { $0.message.contains("requested by operator alice") })
     }
 }
+
+@Suite("Audit trail")
+struct AuditTrailTests {
+    @Test func newestFirstFilteredAndPaged() async throws {
+        let h = Harness(rooms: [Harness.room, "other"])
+        let info = try await h.started()
+        h.clock.advance(by: 1)
+        _ = await serviceError { try await h.service().start(roomName: Harness.room, by: Harness.bob) }
+        h.clock.advance(by: 1)
+        _ = try await h.started("other")
+        let service = h.service()
+        let page = try await service.auditTrail(roomName: Harness.room, limit: 1)
+        #expect(page.entries.map(\.outcome) == [APIErrorCode.alreadyRecording])
+        #expect(page.entries.first?.actor == "bob")
+        let rest = try await service.auditTrail(roomName: Harness.room, limit: 1, cursor: page.nextCursor)
+        #expect(rest.entries.map(\.egressId) == [info.egressId])
+        #expect(rest.nextCursor == nil)
+        #expect(try await service.auditTrail().entries.count == 3)
+        let bad = await serviceError { try await service.auditTrail(cursor: "nope") }
+        #expect(bad?.code == APIErrorCode.invalidField)
+    }
+}

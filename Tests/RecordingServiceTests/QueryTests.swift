@@ -151,6 +151,7 @@ struct QueryTests {
         let error = await serviceError { try await h.service().delete(egressId: info.egressId, by: Harness.alice) }
         #expect(error?.code == APIErrorCode.recordingActive)
         #expect(try await h.stored(info.egressId) != nil)
+        #expect(await h.store.auditTrail.last?.roomName == Harness.room, "a refused delete still names the room")
         #expect(h.storage.deletedKeys.isEmpty)
     }
 

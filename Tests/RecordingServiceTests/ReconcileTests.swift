@@ -54,6 +54,10 @@ struct ReconcileTests {
         let stored = try #require(try await h.stored(info.egressId))
         #expect(stored.status == .failed)
         #expect(stored.error?.contains("120 seconds") == true)
+        let audit = try #require(await h.store.auditTrail.last)
+        #expect(audit.actor == "reconcile")
+        #expect(audit.actorKind == "system")
+        #expect(audit.egressId == info.egressId)
     }
 
     func leftoverReservation(_ h: Harness, room: String = Harness.room) async throws -> StoredRecording {

@@ -1,7 +1,8 @@
 import Foundation
 
 // Requests are written with proto field names (snake_case): what the open-source
-// server itself answers with, accepted by its protojson reader, and checked field by
+// server itself answers with, and accepted by its protojson reader (the protobuf JSON
+// mapping accepts the proto name as well as the lowerCamelCase JSON name), checked field by
 // field against livekit-protocol's schema with unknown fields rejected (LiveKitTests'
 // cross-check), because LiveKit silently drops a misspelt field (LIVEKIT.md "Requests").
 

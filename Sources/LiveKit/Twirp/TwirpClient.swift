@@ -23,12 +23,18 @@ final class TwirpClient: Sendable {
 
     static func makeSession(_ connection: LiveKitConnection, protocolClasses: [AnyClass]? = nil) -> URLSession {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = connection.connectTimeout
-        configuration.timeoutIntervalForResource = connection.requestTimeout
+        configuration.timeoutIntervalForRequest = wholeSeconds(connection.connectTimeout)
+        configuration.timeoutIntervalForResource = wholeSeconds(connection.requestTimeout)
         configuration.httpCookieAcceptPolicy = .never
         configuration.urlCache = nil
         if let protocolClasses { configuration.protocolClasses = protocolClasses }
         return URLSession(configuration: configuration)
+    }
+
+    /// FoundationNetworking (Linux) truncates timeouts to whole seconds, so 0.5 s would time
+    /// out at once (seen in TwirpTransportTests): round up, at least one second.
+    static func wholeSeconds(_ interval: TimeInterval) -> TimeInterval {
+        max(1, interval.rounded(.up))
     }
 
     func call<Response: Decodable>(
@@ -41,7 +47,7 @@ final class TwirpClient: Sendable {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.timeoutInterval = connection.connectTimeout
+        request.timeoutInterval = Self.wholeSeconds(connection.connectTimeout)
         do {
             request.httpBody = try Self.encoder.encode(body)
         } catch {

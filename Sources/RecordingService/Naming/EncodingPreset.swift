@@ -1,13 +1,13 @@
 /// LiveKit's `EncodingOptionsPreset` names for room composite recordings, as in
 /// livekit-protocol's `egress.py`. `PASSTHROUGH` exists there too but means
 /// "no transcoding", which a room composite (a rendered page) cannot do, so it is refused.
-enum EncodingPreset {
-    static let names: [String] = [
+public enum EncodingPreset {
+    public static let names: [String] = [
         "H264_720P_30", "H264_720P_60", "H264_1080P_30", "H264_1080P_60",
         "PORTRAIT_H264_720P_30", "PORTRAIT_H264_720P_60", "PORTRAIT_H264_1080P_30", "PORTRAIT_H264_1080P_60",
     ]
 
-    static var allowedValues: String { names.joined(separator: ", ") }
+    public static var allowedValues: String { names.joined(separator: ", ") }
 
-    static func isValid(_ name: String) -> Bool { names.contains(name) }
+    public static func isValid(_ name: String) -> Bool { names.contains(name) }
 }

@@ -44,7 +44,8 @@ public struct SigV4Signer: Sendable {
     ) -> [String: String] {
         let stamp = SigningTimestamp(date)
         var fields = headers.map { (name: $0.key.lowercased(), value: $0.value) }
-        fields.removeAll { ["host", "x-amz-date", "authorization", "x-amz-content-sha256"].contains($0.name) }
+        let computed = service == "s3" ? ["host", "x-amz-date", "authorization", "x-amz-content-sha256"] : ["host", "x-amz-date", "authorization"]
+        fields.removeAll { computed.contains($0.name) }
         fields.append((name: "host", value: Self.hostHeader(for: url)))
         fields.append((name: "x-amz-date", value: stamp.dateTime))
         if service == "s3" { fields.append((name: "x-amz-content-sha256", value: payloadHash)) }

@@ -14,6 +14,12 @@ enum CrossCheck {
         var description: String { "TEST_PYTHON is not set but TEST_REQUIRE_INTEGRATION=1 requires the LiveKit cross-checks" }
     }
 
+    struct ScriptFailed: Error, CustomStringConvertible {
+        let script: String
+        let errorOutput: String
+        var description: String { "\(script) failed: \(errorOutput)" }
+    }
+
     struct Result {
         let status: Int32
         let output: String

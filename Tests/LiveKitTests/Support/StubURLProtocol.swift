@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Logging
 import Synchronization
 @testable import LiveKit
 
@@ -76,10 +77,10 @@ struct StubbedLiveKit {
     let connection: LiveKitConnection
     let twirp: TwirpClient
 
-    init(prefix: String = "", handler: @escaping StubURLProtocol.Handler) {
+    init(prefix: String = "", now: @escaping @Sendable () -> Date = Date.init, logger: Logger? = nil, handler: @escaping StubURLProtocol.Handler) {
         connection = try! LiveKitConnection(url: "https://\(host)\(prefix)", apiKey: Self.apiKey, apiSecret: Self.apiSecret)
         StubURLProtocol.register(host: host, handler: handler)
-        twirp = TwirpClient(connection: connection, session: TwirpClient.makeSession(connection, protocolClasses: [StubURLProtocol.self]))
+        twirp = TwirpClient(connection: connection, session: TwirpClient.makeSession(connection, protocolClasses: [StubURLProtocol.self]), logger: logger, now: now)
     }
 
     var egress: EgressClient { EgressClient(twirp: twirp) }

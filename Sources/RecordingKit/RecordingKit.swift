@@ -1,1 +1,0 @@
-// RecordingKit: implementation lands with its issue.
