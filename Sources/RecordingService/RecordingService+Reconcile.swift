@@ -106,13 +106,14 @@ extension RecordingService {
         } catch {
             // failedPrecondition / notFound: it is not running anyway.
         }
-        try await mutate(id: recording.id) { row in
+        let written = try await mutate(id: recording.id) { row in
             guard !row.status.isTerminal else { return }
             row.status = .failed
             row.endedAt = now
             row.error = "The recording did not become active within \(seconds) seconds (no Egress worker took it, or nobody published); it was stopped."
             row.stoppedBy = row.stoppedBy ?? Self.system.name
         }
+        if let written, written.status != recording.status { logTransition(from: recording, to: written, source: .reconcile) }
         await audit("stop", by: Self.system, egressId: egressId, roomName: recording.roomName, outcome: "ok")
     }
 

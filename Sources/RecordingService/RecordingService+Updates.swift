@@ -119,6 +119,7 @@ extension RecordingService {
     func logTransition(from old: StoredRecording, to new: StoredRecording, source: EgressUpdateSource) {
         let log = logger(for: new)
         if old.status != new.status {
+            statusObserver?(new, old.status)
             log.info("Recording \(old.status.rawValue) → \(new.status.rawValue) (from \(source.rawValue))", new.error.map { ["error": $0] } ?? [:])
         }
         if new.status == .complete, old.status != .complete {

@@ -21,13 +21,18 @@ public struct RecordingService: Sendable {
     let logger: Logger
     /// Who holds the reconcile lease when this replica does.
     let instanceId: String
+    /// Told of every status change this replica writes (metrics); nil: nobody listens.
+    let statusObserver: StatusObserver?
+
+    /// `(recording as written, its previous status)`.
+    public typealias StatusObserver = @Sendable (_ recording: StoredRecording, _ previous: RecordingStatus) -> Void
 
     /// - Parameter roomNameDigest: hex digest of a room name for file keys (SHA-256 in production).
     public init(
         store: any RecordingStore, egress: any LiveKitEgress, rooms: any LiveKitRooms, storage: any ObjectStorage,
         configuration: RecordingServiceConfiguration = RecordingServiceConfiguration(),
         roomNameDigest: @escaping RoomNameSlug.Digest, clock: any WallClock = SystemWallClock(),
-        logger: Logger, instanceId: String = UUID().uuidString
+        logger: Logger, instanceId: String = UUID().uuidString, statusObserver: StatusObserver? = nil
     ) {
         self.store = store
         self.egress = egress
@@ -38,6 +43,7 @@ public struct RecordingService: Sendable {
         self.clock = clock
         self.logger = logger.labelled("recording")
         self.instanceId = instanceId
+        self.statusObserver = statusObserver
     }
 
     var now: EpochMilliseconds { EpochMilliseconds(clock.now) }

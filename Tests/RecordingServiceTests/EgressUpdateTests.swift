@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import RecordingModels
 import RecordingService
 import RecordingStore
@@ -101,5 +103,24 @@ struct EgressUpdateTests {
         let ended = h.liveKit.end(external.egressId, as: .aborted)
         let stored = try await h.service().apply(ended, from: .webhook)
         #expect(stored?.status == .aborted)
+    }
+}
+
+@Suite("Status changes are observable (metrics count them)")
+struct StatusObserverTests {
+    @Test func everyWrittenStatusChangeIsReportedOnce() async throws {
+        let h = Harness()
+        let seen = Mutex<[String]>([])
+        let service = RecordingService(
+            store: h.store, egress: h.liveKit, rooms: h.liveKit, storage: h.storage, configuration: h.configuration,
+            roomNameDigest: RoomNameSlug.fnv1a, clock: h.clock, logger: .discarding,
+            statusObserver: { recording, previous in seen.withLock { $0.append("\(previous.rawValue)>\(recording.status.rawValue)") } })
+        let info = try await service.start(roomName: Harness.room, by: Harness.alice)
+        let active = h.liveKit.activate(info.egressId)
+        try await service.apply(active, from: .webhook)
+        try await service.apply(active, from: .webhook)  // a repeated delivery is not a change
+        h.storage.put(key: try #require(info.file?.key), size: 5)
+        try await service.apply(h.liveKit.end(info.egressId), from: .webhook)
+        #expect(seen.withLock { $0 } == ["EGRESS_STARTING>EGRESS_ACTIVE", "EGRESS_ACTIVE>EGRESS_COMPLETE"])
     }
 }
