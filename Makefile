@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
 
-.PHONY: deps build run test clean
+.PHONY: deps build run demo test clean
 
 deps:
 	@scripts/deps.sh
@@ -10,7 +10,10 @@ build: deps
 	swift build
 
 run: deps
-	swift run recording-api
+	scripts/run-local.sh
+
+demo: build
+	scripts/demo.sh
 
 test: deps
 	scripts/test.sh

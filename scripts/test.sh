@@ -7,17 +7,28 @@ cd "$(dirname "$0")/.."
 source scripts/stack/lib.sh
 
 cleanup() {
+    scripts/stack/emulator.sh stop || true
     scripts/stack/s3.sh stop || true
 }
 trap cleanup EXIT
 
 swift build --build-tests
 
+# `eval "$(…)"` would hide a failed start: each part is checked right after.
 eval "$(S3_PORT= scripts/stack/s3.sh start | sed 's/^S3_ENDPOINT=/export TEST_S3_ENDPOINT=/')"
+: "${TEST_S3_ENDPOINT:?the S3 server did not start (see .stack/s3.log)}"
+eval "$(EMULATOR_PORT= WEBHOOK_URL= scripts/stack/emulator.sh start \
+    --room '!demo:example.org' --participant '!demo:example.org=alice' --participant '!demo:example.org=bob' \
+    | sed 's/^LIVEKIT_URL=/export TEST_LIVEKIT_URL=/; s/^LIVEKIT_CONTROL_URL=/export TEST_LIVEKIT_CONTROL_URL=/')"
+: "${TEST_LIVEKIT_URL:?the LiveKit emulator did not start (see .stack/emulator.log)}"
+export TEST_LIVEKIT_API_KEY="$(sed -n 's/^LIVEKIT_API_KEY=//p' scripts/stack/dev.env)"
+export TEST_LIVEKIT_API_SECRET="$(sed -n 's/^LIVEKIT_API_SECRET=//p' scripts/stack/dev.env)"
 export TEST_PYTHON="$PWD/.venv/bin/python"
 export TEST_REQUIRE_INTEGRATION=1
 
 swift test --skip-build
 
-# The Python suites: deployment manifests checked against the code.
+# The Python suites: the LiveKit emulator (it starts its own S3 server and
+# emulator), and the deployment manifests checked against the code.
+.venv/bin/python -m pytest -q -p no:cacheprovider tools/livekit-emulator/tests
 .venv/bin/python -m pytest -q -p no:cacheprovider deploy/tests

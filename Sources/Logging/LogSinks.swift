@@ -49,14 +49,49 @@ enum LogLineFormatter {
         }
     }
 
+    /// Written by hand: JSONSerialization with sorted keys (locale-aware compare) and
+    /// `Date.formatted` cost ~0.3 ms a line, which made the access log the HTTP server's
+    /// bottleneck (bench/http.sh: 2.2k against 10.6k req/s without it).
     private static func json(_ record: LogRecord) -> String {
         var object: [String: String] = record.metadata
         object["time"] = timestamp(record.date)
         object["level"] = record.level.description
         object["logger"] = record.label
         object["message"] = record.message
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        var line = "{"
+        line.reserveCapacity(256)
+        for (index, key) in object.keys.sorted().enumerated() {
+            if index > 0 { line += "," }
+            appendJSONString(key, to: &line)
+            line += ":"
+            appendJSONString(object[key] ?? "", to: &line)
+        }
+        return line + "}"
+    }
+
+    /// RFC 8259 §7: quote, backslash and control characters escaped; slashes left alone.
+    private static func appendJSONString(_ value: String, to line: inout String) {
+        line += "\""
+        // Almost every value needs no escaping: append it whole.
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+            line += value
+            line += "\""
+            return
+        }
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
     }
 
     private static func text(_ record: LogRecord) -> String {
@@ -69,7 +104,19 @@ enum LogLineFormatter {
         value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value
     }
 
+    /// ISO 8601 UTC with milliseconds (`2026-01-27T12:00:00.000Z`).
     private static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let since1970 = date.timeIntervalSince1970
+        var seconds = time_t(since1970.rounded(.down))
+        let milliseconds = min(999, Int((since1970 - Double(seconds)) * 1000))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))."
+            + (milliseconds < 10 ? "00" : milliseconds < 100 ? "0" : "") + "\(milliseconds)Z"
+    }
+
+    private static func two(_ value: Int32) -> String {
+        value < 10 ? "0\(value)" : "\(value)"
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Request ids tie a client's report to our log lines (`X-Request-Id`).
 enum RequestID {
     /// Keeps the caller's id when it is short and plain (a proxy or the app may have set
@@ -19,13 +21,21 @@ enum RequestID {
         }
     }
 
-    /// 128 random bits as 32 hex digits; unguessable enough for correlation, and this
-    /// module does not depend on Crypto.
+    /// 32 hex digits: 64 random bits (one `getrandom` call; `SystemRandomNumberGenerator`
+    /// makes one per `next()`) and a per-process counter under a random salt, so ids are
+    /// unguessable enough for correlation and never repeat within a process. This module
+    /// does not depend on Crypto.
     static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        let random = generator.next() as UInt64
+        return hex(random) + hex(counter.add(1, ordering: .relaxed).newValue ^ processSalt)
     }
+
+    private static let counter = Atomic<UInt64>(0)
+    private static let processSalt: UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return generator.next()
+    }()
 
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)

@@ -43,8 +43,8 @@ public struct Router: HTTPResponder, Sendable {
         guard let parameters = route.template.parameters(in: pathSegments) else {
             return .error(HTTPServerResponseError.invalidPathParameter)
         }
-        let allowed = allowedMethods(route)
         guard let handler = handler(for: request.method, in: route) else {
+            let allowed = allowedMethods(route)
             if request.method == "OPTIONS" {
                 return Response(status: 204, headers: ["Allow": allowed.joined(separator: ", ")])
             }

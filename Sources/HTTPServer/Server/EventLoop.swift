@@ -36,6 +36,7 @@ final class EventLoop: @unchecked Sendable {
     private let jobs = Mutex(Jobs())
     private let completion = Mutex(Completion())
     private let inFlight = Atomic<Int>(0)
+    private let loopThread = Mutex<pthread_t?>(nil)
     /// Loop thread only: set once the listener is closed; replies then ask clients to close.
     private(set) var isDraining = false
     let connectionTimeout: timeval
@@ -92,17 +93,19 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func runLoop() {
+        loopThread.withLock { $0 = pthread_self() }
         event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
-        // Jobs that arrive from now on run on their caller's thread (under the lock, one at a
-        // time); they find their requests gone and only resume waiting tasks.
-        jobs.withLock { jobs in
+        // From now on jobs run on their caller's thread: they find their requests gone and
+        // only resume waiting tasks.
+        let leftovers = jobs.withLock { jobs in
             jobs.stopped = true
-            jobs.pending.forEach { $0() }
-            jobs.pending = []
             if let wake { event_free(wake) }
             wake = nil
+            defer { jobs.pending = [] }
+            return jobs.pending
         }
         event_base_free(base)
+        leftovers.forEach { $0() }
         let waiters = completion.withLock { completion in
             completion.finished = true
             defer { completion.waiters = [] }
@@ -111,17 +114,26 @@ final class EventLoop: @unchecked Sendable {
         waiters.forEach { $0.resume() }
     }
 
+    /// Whether the caller is this loop's thread (then evhttp may be called directly).
+    var isCurrent: Bool {
+        loopThread.withLock { thread in thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
     /// Runs `job` on the loop thread soon. Safe from any thread.
     func enqueue(_ job: @escaping @Sendable () -> Void) {
-        jobs.withLock { jobs in
-            if jobs.stopped {
-                job()
-                return
-            }
+        let runNow = jobs.withLock { jobs in
+            if jobs.stopped { return true }
             jobs.pending.append(job)
             // One wake-up per batch: the loop drains everything queued so far.
             if jobs.pending.count == 1, let wake { event_active(wake, EV_TIMEOUT, 0) }
+            return false
         }
+        if runNow { job() }
+    }
+
+    /// Runs `job` now when called on the loop thread, else queues it.
+    func execute(_ job: @escaping @Sendable () -> Void) {
+        if isCurrent { job() } else { enqueue(job) }
     }
 
     fileprivate func runQueuedJobs() {
@@ -183,11 +195,21 @@ final class EventLoop: @unchecked Sendable {
             exchange.deliver(finalize(.error(error), for: request, since: arrival))
         case .accepted(let request):
             let context = self.context
-            Task {
+            let answer: @Sendable () async -> Void = {
                 let response = await context.responder.respond(to: request)
                 let final = self.finalize(response, for: request, since: arrival)
-                self.enqueue { exchange.deliver(final) }
+                self.execute { exchange.deliver(final) }
             }
+            spawn(answer)
+        }
+    }
+
+    /// Starts a task, on this loop's thread when so configured.
+    func spawn(_ operation: @escaping @Sendable () async -> Void) {
+        if context.configuration.runsHandlersOnEventLoop, #available(macOS 15, iOS 18, *) {
+            Task(executorPreference: self, operation: operation)
+        } else {
+            Task(operation: operation)
         }
     }
 
@@ -200,7 +222,7 @@ final class EventLoop: @unchecked Sendable {
             "method": request.method,
             "route": response.routeTemplate ?? "-",
             "status": String(response.status),
-            "duration_ms": String(format: "%.3f", duration.milliseconds),
+            "duration_ms": duration.millisecondsText,
             "remote": request.remoteAddress,
         ]
         // Raw paths carry room names and ids: only at debug.
@@ -208,6 +230,22 @@ final class EventLoop: @unchecked Sendable {
         request.logger.info("request", fields)
         context.onResponse?(request, response, duration)
         return response
+    }
+}
+
+/// Handlers run on the loop thread that read their request unless they hop to an actor:
+/// a request then costs no thread switch (on a busy two-core machine each switch waits for
+/// a time slice), at the price that a handler must not block.
+@available(macOS 15, iOS 18, *)
+extension EventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let stopped = jobs.withLock { $0.stopped }
+        guard !stopped else {
+            // The loop is gone; let the task finish on the global pool.
+            return DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+        enqueue { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 
@@ -231,8 +269,11 @@ extension timeval {
 }
 
 extension Duration {
-    var milliseconds: Double {
+    /// Milliseconds with three decimals (`12.345`), without `String(format:)`'s cost.
+    var millisecondsText: String {
         let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let fraction = String(microseconds % 1000)
+        return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }

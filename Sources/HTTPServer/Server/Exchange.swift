@@ -1,7 +1,7 @@
 import CLibEvent
 
 /// One request between libevent and the Swift task answering it. Used only on its
-/// loop's thread (the pump task reaches it through `loop.enqueue`).
+/// loop's thread (the pump task reaches it through `loop.execute`).
 ///
 /// Who frees the `evhttp_request` (libevent 2.1.12, http.c):
 /// - a reply handed over with `evhttp_send_reply`/`_end` is libevent's; it frees it once
@@ -100,11 +100,12 @@ final class Exchange: @unchecked Sendable {
     }
 
     private func startPump(_ stream: AsyncStream<[UInt8]>) {
+        let loop = self.loop
         pump = Task {
             for await chunk in stream {
                 guard await self.send(chunk) else { break }
             }
-            self.loop.enqueue { self.endStream() }
+            loop.execute { self.endStream() }
         }
     }
 
@@ -112,7 +113,7 @@ final class Exchange: @unchecked Sendable {
     /// client is gone.
     private func send(_ chunk: [UInt8]) async -> Bool {
         await withCheckedContinuation { continuation in
-            loop.enqueue { self.write(chunk, then: continuation) }
+            loop.execute { self.write(chunk, then: continuation) }
         }
     }
 

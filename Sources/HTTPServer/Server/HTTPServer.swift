@@ -42,6 +42,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// The port listened on (the kernel's pick when configured with 0); 0 before `start()`.
     public var port: Int { state.withLock { $0.port } }
 
+    /// Requests handed to the responder and not yet written or abandoned.
+    var requestsInFlight: Int { loops.withLock { $0 }.reduce(0) { $0 + $1.requestsInFlight } }
+
     /// Binds every event loop and starts serving. Throws `HTTPServerError` naming host:port.
     public func start() throws {
         try state.withLock { state in

@@ -21,6 +21,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// How long `shutdown()` waits for requests in flight before closing connections.
     public var shutdownGracePeriod: Duration
     public var listenBacklog: Int
+    /// true: handlers start on their event loop's thread (a task executor preference), so a
+    /// request needs no thread switch; a handler must then never block (hop to an actor or
+    /// the global pool for blocking work). false: handlers run on the global pool.
+    public var runsHandlersOnEventLoop: Bool
 
     public init(
         host: String = "0.0.0.0",
@@ -30,7 +34,8 @@ public struct HTTPServerConfiguration: Sendable {
         connectionTimeout: Duration = .seconds(30),
         eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount,
         shutdownGracePeriod: Duration = .seconds(10),
-        listenBacklog: Int = 1024
+        listenBacklog: Int = 1024,
+        runsHandlersOnEventLoop: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -40,6 +45,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.eventLoopCount = max(1, eventLoopCount)
         self.shutdownGracePeriod = shutdownGracePeriod
         self.listenBacklog = listenBacklog
+        self.runsHandlersOnEventLoop = runsHandlersOnEventLoop
     }
 
     var libeventBodyLimit: Int { max(4 * maxBodyBytes, 1024 * 1024) }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import HTTPServer
+
+@Suite("Request and response values")
+struct MessageTests {
+    @Test("queries decode as form data: + is a space, first value wins, all items kept in order")
+    func queryDecoding() throws {
+        let request = try Request(method: "get", target: "/list?a=1&b=x+y&c=%2B%21&d&a=2&&e=%E2%9C%93#frag")
+        #expect(request.method == "GET")
+        #expect(request.path == "/list")
+        #expect(request.query == ["a": "1", "b": "x y", "c": "+!", "d": "", "e": "✓"])
+        #expect(request.queryItems.map(\.name) == ["a", "b", "c", "d", "a", "e"])
+        #expect(request.queryItems[4].value == "2")
+    }
+
+    @Test("queries that do not decode are refused", arguments: ["/x?a=%zz", "/x?a=%00", "/x?a=%FF", "/x?%C3=1", "/x?a=%4"])
+    func invalidQuery(target: String) {
+        #expect(throws: HTTPServerResponseError.invalidQuery) {
+            try Request(method: "GET", target: target)
+        }
+    }
+
+    @Test("absolute-form targets keep only path and query")
+    func absoluteForm() throws {
+        let request = try Request(method: "GET", target: "http://example.org:3000/health?x=1")
+        #expect(request.path == "/health")
+        #expect(request.query == ["x": "1"])
+    }
+
+    @Test("a sane X-Request-Id is kept", arguments: ["abc-123", "A.b_c-9", String(repeating: "x", count: 128)])
+    func keepsSaneRequestId(id: String) throws {
+        let request = try Request(method: "GET", target: "/", headers: ["x-request-id": id])
+        #expect(request.requestId == id)
+        #expect(request.logger.metadata["request.id"] == id)
+    }
+
+    @Test("anything else is replaced by 32 random hex digits", arguments: ["", "has space", "semi;colon", "ünï", String(repeating: "x", count: 129)])
+    func replacesInsaneRequestId(id: String) throws {
+        let request = try Request(method: "GET", target: "/", headers: ["X-Request-Id": id])
+        #expect(request.requestId != id)
+        #expect(request.requestId.count == 32)
+        #expect(request.requestId.allSatisfy { $0.isHexDigit })
+    }
+
+    @Test("generated ids differ")
+    func generatedIdsDiffer() {
+        #expect(Set((0..<100).map { _ in RequestID.generate() }).count == 100)
+    }
+
+    @Test("header names compare case-insensitively; order and repeats are kept")
+    func headers() {
+        var headers: HTTPHeaders = ["Content-Type": "text/plain", "Set-Cookie": "a=1"]
+        headers.add(name: "set-cookie", value: "b=2")
+        #expect(headers["CONTENT-TYPE"] == "text/plain")
+        #expect(headers.values(for: "Set-Cookie") == ["a=1", "b=2"])
+        headers.replaceOrAdd(name: "SET-COOKIE", value: "c=3")
+        #expect(headers.values(for: "set-cookie") == ["c=3"])
+        #expect(headers.map(\.name) == ["Content-Type", "SET-COOKIE"])
+        #expect(headers["X-Missing"] == nil)
+    }
+
+    @Test("JSON responses do not escape slashes")
+    func jsonResponse() throws {
+        struct Link: Encodable { let url: String }
+        let response = try Response.json(Link(url: "https://s3/bucket/key.mp4"), status: 201)
+        #expect(response.status == 201)
+        #expect(response.headers["Content-Type"] == "application/json")
+        #expect(String(decoding: response.bodyBytes, as: UTF8.self) == #"{"url":"https://s3/bucket/key.mp4"}"#)
+    }
+
+    @Test("error responses have the contract's shape")
+    func errorResponse() throws {
+        let response = Response.error(status: 404, code: "recording_not_found", message: "No recording \"EG_1\".", headers: ["X-A": "b"])
+        let object = try JSONSerialization.jsonObject(with: Data(response.bodyBytes)) as? [String: Any]
+        #expect(response.status == 404)
+        #expect(response.headers["X-A"] == "b")
+        #expect(object?["success"] as? Bool == false)
+        #expect(object?["code"] as? String == "recording_not_found")
+        #expect(object?["error"] as? String == "No recording \"EG_1\".")
+    }
+
+    @Test("redirects carry Location")
+    func redirect() {
+        let response = Response.redirect(to: "https://s3.example/key?X-Amz-Signature=abc")
+        #expect(response.status == 302)
+        #expect(response.headers["Location"] == "https://s3.example/key?X-Amz-Signature=abc")
+    }
+}
