@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/stack/lib.sh
 
 cleanup() {
+    scripts/stack/postgres.sh stop || true
     scripts/stack/emulator.sh stop || true
     scripts/stack/s3.sh stop || true
 }
@@ -23,6 +24,8 @@ eval "$(EMULATOR_PORT= WEBHOOK_URL= scripts/stack/emulator.sh start \
 : "${TEST_LIVEKIT_URL:?the LiveKit emulator did not start (see .stack/emulator.log)}"
 export TEST_LIVEKIT_API_KEY="$(sed -n 's/^LIVEKIT_API_KEY=//p' scripts/stack/dev.env)"
 export TEST_LIVEKIT_API_SECRET="$(sed -n 's/^LIVEKIT_API_SECRET=//p' scripts/stack/dev.env)"
+eval "$(scripts/stack/postgres.sh start | sed 's/^TEST_POSTGRES_URL=/export TEST_POSTGRES_URL=/')"
+: "${TEST_POSTGRES_URL:?PostgreSQL did not start (see .stack/postgres*)}"
 export TEST_PYTHON="$PWD/.venv/bin/python"
 export TEST_REQUIRE_INTEGRATION=1
 

@@ -20,7 +20,7 @@ final class PostgresConnection: SQLConnection {
         }
         guard let connection else { throw DatabaseFailure.connectionLost("cannot allocate a libpq connection for \(redactedURL)") }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.trimmed(PQerrorMessage(connection))
+            let message = Self.redacting(url: url, as: redactedURL, in: Self.trimmed(PQerrorMessage(connection)))
             PQfinish(connection)
             throw DatabaseFailure.connectionLost("cannot connect to PostgreSQL at \(redactedURL): \(message)")
         }
@@ -29,6 +29,27 @@ final class PostgresConnection: SQLConnection {
 
     deinit {
         PQfinish(handle)
+    }
+
+    /// libpq quotes the whole URI in some parse errors ("unexpected spaces found in ..."),
+    /// password included; those never leave this type unredacted.
+    private static func redacting(url: String, as redactedURL: String, in message: String) -> String {
+        var message = message.replacingOccurrences(of: url, with: redactedURL)
+        if let password = rawPassword(url), !password.isEmpty {
+            message = message.replacingOccurrences(of: password, with: "***")
+        }
+        return message
+    }
+
+    /// The password exactly as written in the URI (libpq echoes it undecoded), found without
+    /// a URL parser because the URIs that make libpq complain are often ones parsers refuse.
+    private static func rawPassword(_ url: String) -> Substring? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        guard let at = rest.lastIndex(of: "@") else { return nil }
+        let userInfo = rest[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
+        return userInfo[userInfo.index(after: colon)...]
     }
 
     /// False once the server went away (restart, network cut): the pool then opens a new one.
