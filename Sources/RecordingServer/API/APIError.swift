@@ -1,3 +1,4 @@
+import HTTPServer
 import RecordingModels
 
 /// A failure the API answers with `{"success":false,"code","error"}` and a fitting
@@ -11,15 +12,10 @@ struct APIError: Error, Sendable, Equatable {
     var egressId: String? = nil
     var retryAfterSeconds: Int? = nil
     /// Extra response headers, e.g. `WWW-Authenticate`.
-    var headers: [(String, String)] = []
+    var headers: HTTPHeaders = [:]
 
     var body: ErrorResponse {
         ErrorResponse(code: code, error: message, egressId: egressId, retryAfterSeconds: retryAfterSeconds)
-    }
-
-    static func == (lhs: APIError, rhs: APIError) -> Bool {
-        lhs.status == rhs.status && lhs.code == rhs.code && lhs.message == rhs.message && lhs.egressId == rhs.egressId
-            && lhs.retryAfterSeconds == rhs.retryAfterSeconds
     }
 
     static func badRequest(_ code: String, _ message: String) -> APIError {
@@ -33,7 +29,7 @@ struct APIError: Error, Sendable, Equatable {
     static let unauthorized = APIError(
         status: 401, code: APIErrorCode.unauthorized,
         message: "Send an operator key or a LiveKit participant token as `Authorization: Bearer <token>`.",
-        headers: [("WWW-Authenticate", "Bearer")])
+        headers: ["WWW-Authenticate": "Bearer"])
 
     static func forbidden(_ message: String) -> APIError {
         APIError(status: 403, code: APIErrorCode.forbidden, message: message)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RecordingModels
+import RecordingStore
 
 /// Everything the service reads from its environment, read once at start-up
 /// (twelve-factor). Nothing below `RecordingServer` looks at the environment.
@@ -27,6 +28,11 @@ public struct Configuration: Sendable {
             auth: .init(reading: &reader)
         )
         configuration.auth.checkUsable(&reader)
+        do {
+            _ = try DatabaseURL(parsing: configuration.databaseURL)
+        } catch {
+            reader.problem("\(error)")
+        }
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         return configuration
     }

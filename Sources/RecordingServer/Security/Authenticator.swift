@@ -21,7 +21,7 @@ struct Authenticator: Sendable {
         } catch .expired {
             throw APIError(
                 status: 401, code: APIErrorCode.tokenExpired, message: "The token has expired; fetch a fresh LiveKit token and retry.",
-                headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+                headers: ["WWW-Authenticate": "Bearer error=\"invalid_token\""])
         } catch {
             throw .unauthorized
         }

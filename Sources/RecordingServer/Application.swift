@@ -1,0 +1,221 @@
+import Crypto
+import Foundation
+import HTTPServer
+import LiveKit
+import Logging
+import RecordingModels
+import RecordingService
+import RecordingStore
+import S3
+
+/// The whole service, wired from its configuration: store, LiveKit and S3 clients,
+/// the recording domain, the HTTP routes, and the background work (reconcile,
+/// retention). `recording-api`'s `main` only calls `RecordingAPI.main()`.
+public enum RecordingAPI {
+    public static let version = "1.0.0"
+
+    /// Exit codes: 0 after a graceful shutdown, 78 (EX_CONFIG) for a configuration the
+    /// service cannot run with, 1 when a dependency fails at start-up.
+    public static func main(environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(from: environment)
+        } catch {
+            FileHandle.standardError.write(Data("recording-api: \(error)\n".utf8))
+            return 78
+        }
+        let logger = makeLogger(configuration)
+        do {
+            let application = try await Application(configuration: configuration, logger: logger)
+            try application.start()
+            await application.run()
+            return 0
+        } catch let error as ConfigurationError {
+            logger.critical("\(error)")
+            return 78
+        } catch {
+            logger.critical("Could not start: \(error)")
+            return 1
+        }
+    }
+
+    static func makeLogger(_ configuration: Configuration) -> Logger {
+        var secrets: [String] = [configuration.liveKit.apiSecret, configuration.storage.secretKey, configuration.storage.accessKey]
+        secrets += configuration.auth.operatorKeys.map(\.key)
+        if let token = configuration.auth.metricsToken { secrets.append(token) }
+        if let password = URLComponents(string: configuration.databaseURL)?.password {
+            secrets += [password, password.removingPercentEncoding ?? password]
+        }
+        let sink = RedactingLogSink(wrapping: StandardOutputLogSink(format: configuration.logging.format), secrets: secrets)
+        return Logger(label: "recording-api", level: configuration.logging.level, sink: sink)
+    }
+}
+
+/// The running service and the tasks it owns.
+final class Application: Sendable {
+    let configuration: Configuration
+    let logger: Logger
+    let store: any RecordingStore
+    let service: RecordingService
+    let metrics: ServiceMetrics
+    let server: HTTPServer
+
+    init(configuration: Configuration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = ServiceMetrics(version: RecordingAPI.version)
+        self.metrics = metrics
+        if configuration.auth.mode == .disabled {
+            logger.warning("RECORDING_AUTH=disabled: anyone who can reach this service may start, stop and download recordings")
+        }
+
+        store = try RecordingStoreFactory.makeStore(databaseURL: configuration.databaseURL)
+        try await store.migrate()
+
+        let liveKit = try Self.makeLiveKit(configuration, logger: logger, metrics: metrics)
+        let storage = S3Adapter(client: S3Client(configuration: Self.s3Configuration(configuration), logger: logger.labelled("s3")), metrics: metrics)
+        service = RecordingService(
+            store: store, egress: liveKit, rooms: liveKit, storage: storage,
+            configuration: try Self.serviceConfiguration(configuration.recording),
+            roomNameDigest: { Hex.encode(SHA256.hash($0)) }, logger: logger,
+            statusObserver: { recording, _ in
+                if recording.status.isTerminal { metrics.recordingEnded(status: recording.status.rawValue) }
+            })
+
+        let router = Self.makeRouter(
+            configuration: configuration, service: service, store: store, liveKit: liveKit, storage: storage, metrics: metrics, logger: logger)
+        server = HTTPServer(
+            configuration: Self.httpConfiguration(configuration.listen), responder: router, logger: logger.labelled("http"),
+            onResponse: { request, response, duration in
+                metrics.httpRequest(
+                    method: request.method, route: response.routeTemplate ?? "unmatched", status: response.status,
+                    seconds: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            })
+    }
+
+    func start() throws {
+        try server.start()
+        server.installShutdownSignalHandlers()
+        logger.notice("recording-api \(RecordingAPI.version) ready", [
+            "port": String(server.port), "database": (try? DatabaseURL(parsing: configuration.databaseURL))?.description ?? "",
+            "livekit": configuration.liveKit.url.absoluteString, "bucket": configuration.storage.bucket,
+        ])
+    }
+
+    /// Serves until SIGTERM/SIGINT, with the background loops alongside.
+    func run() async {
+        let background = Task { await runBackgroundWork() }
+        await server.run()
+        background.cancel()
+        logger.notice("recording-api stopped")
+    }
+
+    private func runBackgroundWork() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.reconcileLoop() }
+            if let days = configuration.recording.retentionDays {
+                group.addTask { await self.retentionLoop(days: days) }
+            }
+        }
+    }
+
+    /// Heals what webhooks missed, every RECORDING_RECONCILE_SECONDS (one replica at a time: a lease).
+    private func reconcileLoop() async {
+        while !Task.isCancelled {
+            do {
+                let summary = try await service.reconcileOnce()
+                metrics.reconcileRun(outcome: summary.ran ? "ran" : "skipped", corrections: summary.corrections)
+                if summary.corrections > 0 { logger.notice("Reconcile corrected \(summary.corrections) recording(s)") }
+            } catch {
+                metrics.reconcileRun(outcome: "failed", corrections: 0)
+                logger.warning("Reconcile failed: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(configuration.recording.reconcileSeconds))
+        }
+    }
+
+    /// Removes recordings older than RECORDING_RETENTION_DAYS, hourly.
+    private func retentionLoop(days: Int) async {
+        while !Task.isCancelled {
+            do {
+                let summary = try await service.sweepRetention(olderThanDays: days)
+                metrics.retentionDeleted(summary.removed.count)
+            } catch {
+                logger.warning("Retention sweep failed: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+}
+
+// MARK: - Wiring
+
+extension Application {
+    static func makeLiveKit(_ configuration: Configuration, logger: Logger, metrics: ServiceMetrics) throws -> LiveKitAdapter {
+        let settings = configuration.liveKit
+        let connection = try LiveKitConnection(
+            url: settings.url.absoluteString, apiKey: settings.apiKey, apiSecret: settings.apiSecret,
+            requestTimeout: TimeInterval(settings.requestTimeoutSeconds))
+        let storage = configuration.storage
+        return LiveKitAdapter(
+            egressClient: EgressClient(connection: connection, logger: logger.labelled("livekit")),
+            roomClient: RoomServiceClient(connection: connection, logger: logger.labelled("livekit")),
+            upload: .init(
+                accessKey: storage.accessKey, secretKey: storage.secretKey, region: storage.region,
+                endpoint: storage.endpoint.absoluteString, bucket: storage.bucket, forcePathStyle: storage.forcePathStyle),
+            metrics: metrics)
+    }
+
+    static func s3Configuration(_ configuration: Configuration) -> S3Configuration {
+        let storage = configuration.storage
+        return S3Configuration(
+            endpoint: storage.endpoint, publicEndpoint: storage.publicEndpoint, region: storage.region, bucket: storage.bucket,
+            accessKey: storage.accessKey, secretKey: storage.secretKey, forcePathStyle: storage.forcePathStyle)
+    }
+
+    static func serviceConfiguration(_ settings: RecordingSettings) throws -> RecordingServiceConfiguration {
+        let template: FileKeyTemplate
+        do {
+            template = try FileKeyTemplate(settings.fileTemplate)
+        } catch {
+            throw ConfigurationError(problems: ["RECORDING_FILE_TEMPLATE: \(error)"])
+        }
+        return RecordingServiceConfiguration(
+            defaultLayout: settings.defaultLayout, fileTemplate: template, stopWaitSeconds: Double(settings.stopWaitSeconds),
+            reconcileIntervalSeconds: Double(settings.reconcileSeconds), maxDurationCapSeconds: settings.maxDurationSeconds,
+            downloadTTLSeconds: Double(settings.downloadTTLSeconds))
+    }
+
+    static func httpConfiguration(_ listen: ListenSettings) -> HTTPServerConfiguration {
+        HTTPServerConfiguration(
+            host: listen.host, port: listen.port, maxBodyBytes: listen.maxBodyBytes,
+            connectionTimeout: .seconds(listen.requestTimeoutSeconds), shutdownGracePeriod: .seconds(listen.shutdownGraceSeconds))
+    }
+
+    static func makeRouter(
+        configuration: Configuration, service: RecordingService, store: any RecordingStore, liveKit: LiveKitAdapter,
+        storage: S3Adapter, metrics: ServiceMetrics, logger: Logger
+    ) -> Router {
+        let auth = configuration.auth
+        let verifier = TokenVerifier(apiKey: configuration.liveKit.apiKey, apiSecret: configuration.liveKit.apiSecret)
+        let audit = AuditTrail(store: store, logger: logger.labelled("audit"))
+        let gate = AccessGate(
+            authenticator: Authenticator(settings: auth, participantTokens: LiveKitParticipantTokens(verifier: verifier)),
+            participantLimiter: RateLimiter(ratePerMinute: auth.participantRatePerMinute, burst: auth.participantBurst),
+            operatorLimiter: auth.operatorRatePerMinute.map { RateLimiter(ratePerMinute: $0, burst: max(1, $0 / 6)) },
+            rooms: liveKit, audit: audit, requirePresence: auth.requirePresence)
+        let readiness = [
+            ReadinessCheck(name: "database") { try await store.ping() },
+            ReadinessCheck(name: "livekit") { _ = try await liveKit.listRooms(names: ["recording-api-readiness-probe"]) },
+            ReadinessCheck(name: "bucket") { try await storage.checkBucket() },
+        ]
+        var router = Router()
+        RecordingRoutes(service: service, gate: gate, audit: audit, metrics: metrics).register(on: &router)
+        WebhookRoutes(receiver: WebhookReceiver(verifier: verifier), service: service, metrics: metrics).register(on: &router)
+        OperationsRoutes(
+            checks: readiness, checkTimeout: .seconds(2), metrics: metrics, metricsToken: auth.metricsToken,
+            beforeScrape: { if let active = try? await store.activeRecordings() { metrics.activeRecordings(active.count) } }
+        ).register(on: &router)
+        return router
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import S3
+import Testing
+import TestSupport
+
+/// The seed's happy path, end to end: the real server, the LiveKit emulator, the S3 server.
+@Suite("End to end: the seed's happy path", .enabled(if: LiveStack.canRun))
+struct HappyPathTests {
+    static let room = "!abc123:market.implica.ru"
+
+    @Test func startStatusListStopAndTheFileIsInTheBucket() async throws {
+        let stack = try await LiveStack(rooms: [Self.room: ["alice", "bob"]])
+        defer { Task { await stack.stop() } }
+        let api = stack.client()
+
+        let started = try await api.post("/api/recording/start", object: ["roomName": Self.room])
+        #expect(started.status == 200, "\(started.text)")
+        let egressId = try #require(started.json["egressId"] as? String)
+        #expect(started.json["success"] as? Bool == true)
+        #expect(started.json["roomName"] as? String == Self.room)
+        #expect(started.json["layout"] as? String == "grid-dark")
+        #expect((started.json["startedAt"] as? String).flatMap { Int64($0) } != nil)
+        let key = try #require((started.json["file"] as? [String: Any])?["key"] as? String)
+        #expect(key.hasPrefix("recordings/") && key.hasSuffix(".mp4"))
+        #expect(!key.contains("!") && !key.contains(":"))
+
+        let status = try await api.get("/api/recording/status/\(egressId)")
+        #expect(status.status == 200)
+        let egress = try #require(status.json["egress"] as? [String: Any])
+        #expect(egress["egressId"] as? String == egressId)
+        #expect(egress.keys.contains("endedAt") && egress.keys.contains("error"))
+
+        let list = try await api.get("/api/recording/list")
+        let ids = (list.json["recordings"] as? [[String: Any]] ?? []).compactMap { $0["egressId"] as? String }
+        #expect(ids.contains(egressId))
+
+        try await Task.sleep(for: .seconds(1.5))
+        let stopped = try await api.post("/api/recording/stop", object: ["egressId": egressId])
+        #expect(stopped.status == 200, "\(stopped.text)")
+        #expect(stopped.json["status"] as? String == "EGRESS_COMPLETE")
+        #expect((stopped.json["endedAt"] as? String).flatMap { Int64($0) } != nil)
+
+        let final = try await api.get("/api/recording/status/\(egressId)")
+        #expect((final.json["egress"] as? [String: Any])?["status"] as? String == "EGRESS_COMPLETE")
+
+        // The MP4 is in the bucket at the returned key, non-empty.
+        let object = try await stack.bucket.headObject(key: key)
+        #expect((object?.size ?? 0) > 1000)
+
+        #expect(try await stack.emulator.rejections().isEmpty)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import S3
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A LiveKit emulator of a test's own: its own port, rooms and webhook target, so
+/// suites running in parallel cannot disturb each other's egresses or webhooks.
+/// Uploads go to the shared S3 server (`TEST_S3_ENDPOINT`) under unique keys.
+public final class EmulatorProcess: @unchecked Sendable {
+    public static let apiKey = "devkey"
+    public static let apiSecret = "dev-secret-for-the-local-stack-only-0123456789"
+
+    public let port: Int
+    public let url: URL
+    public let controlURL: URL
+    private let process = Process()
+    public let logFile: URL
+
+    /// - Parameter rooms: room name → participant identities present from the start.
+    public init(webhookURL: URL?, rooms: [String: [String]], extraArguments: [String] = []) async throws {
+        port = try ServiceProcess.freePort()
+        url = URL(string: "http://127.0.0.1:\(port)")!
+        controlURL = url.appendingPathComponent("_emulator")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(port)-\(UUID().uuidString).log")
+        var arguments = [
+            TestEnvironment.repositoryRoot.appendingPathComponent("tools/livekit-emulator/emulator.py").path,
+            "--host", "127.0.0.1", "--port", String(port), "--api-key", Self.apiKey, "--api-secret", Self.apiSecret,
+            "--start-delay", "0.3", "--end-delay", "0.3",
+        ]
+        if let webhookURL { arguments += ["--webhook-url", webhookURL.absoluteString] }
+        for (room, participants) in rooms.sorted(by: { $0.key < $1.key }) {
+            arguments += ["--room", room]
+            for identity in participants { arguments += ["--participant", "\(room)=\(identity)"] }
+        }
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: logFile)
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.python())
+        process.arguments = arguments + extraArguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try await waitUntilUp()
+    }
+
+    /// Calls the control API (`/_emulator/<path>`) with a JSON body; returns the JSON answer.
+    @discardableResult
+    public func control(_ method: String = "POST", _ path: String, _ body: [String: Any] = [:]) async throws -> TestHTTPClient.Response {
+        let client = TestHTTPClient(baseURL: controlURL)
+        let data = method == "GET" || method == "DELETE" ? nil : try JSONSerialization.data(withJSONObject: body)
+        let response = try await client.send(method, "/" + path, body: data, headers: ["Content-Type": "application/json"])
+        guard (200..<300).contains(response.status) else {
+            throw EmulatorControlError(path: path, status: response.status, body: response.text)
+        }
+        return response
+    }
+
+    /// Requests the emulator refused because LiveKit's schema does not know a field.
+    public func rejections() async throws -> [[String: Any]] {
+        let body = try JSONSerialization.jsonObject(with: try await control("GET", "rejections").body)
+        return (body as? [String: Any])?["rejections"] as? [[String: Any]] ?? body as? [[String: Any]] ?? []
+    }
+
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    public func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    private func waitUntilUp() async throws {
+        let client = TestHTTPClient(baseURL: controlURL)
+        for _ in 0..<200 {
+            guard process.isRunning else { throw EmulatorControlError(path: "start", status: -1, body: log) }
+            if let response = try? await client.get("/health"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw EmulatorControlError(path: "start", status: -1, body: "the emulator did not answer in time:\n\(log)")
+    }
+}
+
+public struct EmulatorControlError: Error, CustomStringConvertible {
+    public let path: String
+    public let status: Int
+    public let body: String
+    public var description: String { "emulator control \(path) answered \(status): \(body)" }
+}
+
+/// The service wired to its own emulator and the shared S3 server, as in production
+/// but on loopback: what end-to-end tests drive.
+public final class LiveStack: @unchecked Sendable {
+    public static let operatorKey = "e2e-operator-key-0123456789abcdef"
+    public let emulator: EmulatorProcess
+    public private(set) var service: ServiceProcess
+    public let databaseFile: URL
+    public let s3Endpoint: URL
+    private let baseEnvironment: [String: String]
+
+    public static var canRun: Bool { TestEnvironment.canRun(needing: "TEST_S3_ENDPOINT", "TEST_PYTHON") }
+
+    /// - Parameters:
+    ///   - rooms: rooms the emulator has from the start, with their participants.
+    ///   - environment: extra variables for `recording-api` (override the defaults here).
+    public init(rooms: [String: [String]], environment: [String: String] = [:], emulatorArguments: [String] = []) async throws {
+        s3Endpoint = try TestEnvironment.url("TEST_S3_ENDPOINT")
+        let port = try ServiceProcess.freePort()
+        emulator = try await EmulatorProcess(
+            webhookURL: URL(string: "http://127.0.0.1:\(port)/webhooks/livekit"), rooms: rooms, extraArguments: emulatorArguments)
+        databaseFile = FileManager.default.temporaryDirectory.appendingPathComponent("recordings-\(UUID().uuidString).db")
+        var settings = [
+            "LIVEKIT_URL": emulator.url.absoluteString, "LIVEKIT_API_KEY": EmulatorProcess.apiKey,
+            "LIVEKIT_API_SECRET": EmulatorProcess.apiSecret, "S3_ENDPOINT": s3Endpoint.absoluteString,
+            "S3_ACCESS_KEY": "dev-access-key", "S3_SECRET_KEY": "dev-secret-key", "S3_BUCKET": "livekit-recordings",
+            "DATABASE_URL": "sqlite://\(databaseFile.path)", "RECORDING_API_KEYS": "e2e:\(Self.operatorKey)",
+            "RECORDING_RECONCILE_SECONDS": "2", "RECORDING_STOP_WAIT_SECONDS": "5",
+        ]
+        settings.merge(environment) { _, new in new }
+        baseEnvironment = settings
+        service = try await ServiceProcess(environment: settings, port: port)
+    }
+
+    /// The bucket the service and the emulator use, read directly (not through the API).
+    public var bucket: S3Client {
+        S3Client(configuration: S3Configuration(
+            endpoint: s3Endpoint, bucket: "livekit-recordings", accessKey: "dev-access-key", secretKey: "dev-secret-key"))
+    }
+
+    /// A client with the operator key (or `bearer`, or none with `bearer: ""`).
+    public func client(bearer: String? = nil) -> TestHTTPClient {
+        let token = bearer ?? Self.operatorKey
+        return TestHTTPClient(baseURL: service.baseURL, bearer: token.isEmpty ? nil : token)
+    }
+
+    /// Stops the service (SIGTERM, or SIGKILL when `crash`) and starts it again on the same port and database.
+    public func restartService(crash: Bool = false) async throws {
+        if crash { service.kill9() } else { await service.stop() }
+        service = try await ServiceProcess(environment: baseEnvironment, port: service.port)
+    }
+
+    public func stop() async {
+        await service.stop()
+        emulator.stop()
+        try? FileManager.default.removeItem(at: databaseFile)
+    }
+}
