@@ -1,6 +1,13 @@
 // libevent 2.1 (Debian libevent-dev): the event loop, evhttp and pthread support.
 // Only HTTPServer imports this module.
 #pragma once
+// libevent's event-config.h defines _GNU_SOURCE. Were it the first to reach glibc's
+// <features.h>, fd_set's field would be spelled `fds_bits` here and `__fds_bits` in
+// Dispatch's module, and Clang refuses the two definitions ("not present in
+// definition of 'fd_set'"). Including the system headers first keeps them identical.
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/time.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <event2/http.h>
