@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "RecordingModelsTests", dependencies: ["RecordingModels"]),
         .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),
         .testTarget(name: "RecordingServiceTests", dependencies: ["RecordingService", "RecordingStore", "RecordingModels", "LiveKit", "TestSupport"]),
-        .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "TestSupport"]),
+        .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "RecordingStore", "LiveKit", "Crypto", "Logging", "TestSupport"]),
         .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport", "room-recording"]),
         .testTarget(
             name: "IntegrationTests",

@@ -82,8 +82,18 @@ final class Application: Sendable {
                 if recording.status.isTerminal { metrics.recordingEnded(status: recording.status.rawValue) }
             })
 
-        let router = Self.makeRouter(
-            configuration: configuration, service: service, store: store, liveKit: liveKit, storage: storage, metrics: metrics, logger: logger)
+        let verifier = TokenVerifier(apiKey: configuration.liveKit.apiKey, apiSecret: configuration.liveKit.apiSecret)
+        let store = self.store
+        let router = Self.makeRouter(RouteDependencies(
+            auth: configuration.auth, service: service, store: store, rooms: liveKit,
+            participantTokens: LiveKitParticipantTokens(verifier: verifier), webhooks: WebhookReceiver(verifier: verifier),
+            readiness: [
+                ReadinessCheck(name: "database") { try await store.ping() },
+                // A name no room has: LiveKit answers quickly with an empty list.
+                ReadinessCheck(name: "livekit") { _ = try await liveKit.listRooms(names: ["recording-api-readiness-probe"]) },
+                ReadinessCheck(name: "bucket") { try await storage.checkBucket() },
+            ],
+            metrics: metrics, logger: logger))
         server = HTTPServer(
             configuration: Self.httpConfiguration(configuration.listen), responder: router, logger: logger.labelled("http"),
             onResponse: { request, response, duration in
@@ -192,28 +202,34 @@ extension Application {
             connectionTimeout: .seconds(listen.requestTimeoutSeconds), shutdownGracePeriod: .seconds(listen.shutdownGraceSeconds))
     }
 
-    static func makeRouter(
-        configuration: Configuration, service: RecordingService, store: any RecordingStore, liveKit: LiveKitAdapter,
-        storage: S3Adapter, metrics: ServiceMetrics, logger: Logger
-    ) -> Router {
-        let auth = configuration.auth
-        let verifier = TokenVerifier(apiKey: configuration.liveKit.apiKey, apiSecret: configuration.liveKit.apiSecret)
-        let audit = AuditTrail(store: store, logger: logger.labelled("audit"))
+    /// Everything the routes need; tests build it from in-memory fakes.
+    struct RouteDependencies {
+        var auth: AuthSettings
+        var service: RecordingService
+        var store: any RecordingStore
+        var rooms: any LiveKitRooms
+        var participantTokens: any ParticipantTokenVerifying
+        var webhooks: WebhookReceiver
+        var readiness: [ReadinessCheck]
+        var metrics: ServiceMetrics
+        var logger: Logger
+    }
+
+    static func makeRouter(_ dependencies: RouteDependencies) -> Router {
+        let auth = dependencies.auth
+        let audit = AuditTrail(store: dependencies.store, logger: dependencies.logger.labelled("audit"))
         let gate = AccessGate(
-            authenticator: Authenticator(settings: auth, participantTokens: LiveKitParticipantTokens(verifier: verifier)),
+            authenticator: Authenticator(settings: auth, participantTokens: dependencies.participantTokens),
             participantLimiter: RateLimiter(ratePerMinute: auth.participantRatePerMinute, burst: auth.participantBurst),
             operatorLimiter: auth.operatorRatePerMinute.map { RateLimiter(ratePerMinute: $0, burst: max(1, $0 / 6)) },
-            rooms: liveKit, audit: audit, requirePresence: auth.requirePresence)
-        let readiness = [
-            ReadinessCheck(name: "database") { try await store.ping() },
-            ReadinessCheck(name: "livekit") { _ = try await liveKit.listRooms(names: ["recording-api-readiness-probe"]) },
-            ReadinessCheck(name: "bucket") { try await storage.checkBucket() },
-        ]
+            rooms: dependencies.rooms, audit: audit, requirePresence: auth.requirePresence)
+        let metrics = dependencies.metrics
+        let store = dependencies.store
         var router = Router()
-        RecordingRoutes(service: service, gate: gate, audit: audit, metrics: metrics).register(on: &router)
-        WebhookRoutes(receiver: WebhookReceiver(verifier: verifier), service: service, metrics: metrics).register(on: &router)
+        RecordingRoutes(service: dependencies.service, gate: gate, audit: audit, metrics: metrics).register(on: &router)
+        WebhookRoutes(receiver: dependencies.webhooks, service: dependencies.service, metrics: metrics).register(on: &router)
         OperationsRoutes(
-            checks: readiness, checkTimeout: .seconds(2), metrics: metrics, metricsToken: auth.metricsToken,
+            checks: dependencies.readiness, checkTimeout: .seconds(2), metrics: metrics, metricsToken: auth.metricsToken,
             beforeScrape: { if let active = try? await store.activeRecordings() { metrics.activeRecordings(active.count) } }
         ).register(on: &router)
         return router
