@@ -45,6 +45,8 @@ struct OperationsMetricsTests {
             #expect(during.sum("recording_api_livekit_request_duration_seconds_bucket", startCalls.merging(["le": "+Inf"]) { $1 }) == 2)
             #expect(during.type(of: "recording_api_livekit_request_duration_seconds") == "histogram")
             #expect(during.sum("recording_api_webhooks_received_total", ["event": "egress_started"]) >= 1)
+            let webhookResults = during.samples.filter { $0.name == "recording_api_webhooks_received_total" }.compactMap { $0.labels["result"] }
+            #expect(!webhookResults.isEmpty && webhookResults.allSatisfy { !$0.isEmpty }, "\(webhookResults)")
             #expect(during.sum("recording_api_reconcile_runs_total") >= 1)
 
             try await Task.sleep(for: .seconds(1))
