@@ -74,12 +74,22 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     /// SIGTERM, then waits without blocking a thread (async tests must not park the
     /// cooperative pool in `waitUntilExit`, which starved the whole test process on two
-    /// cores); SIGKILL after `seconds`.
-    public func terminate(within seconds: Double = 5) async {
+    /// cores); SIGKILL after `seconds`. A child spawned from a test's worker thread may
+    /// inherit a signal mask that blocks SIGTERM (seen: an emulator ignoring it for good),
+    /// so SIGKILL goes to the pid as long as it exists, whatever `isRunning` says.
+    public func terminate(within seconds: Double = 2) async {
+        let pid = process.processIdentifier
         if process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if pid > 0, isStillThisEmulator(pid) { kill(pid, SIGKILL) }
+    }
+
+    /// The pid still runs this emulator (not a process that reused the number).
+    private func isStillThisEmulator(_ pid: Int32) -> Bool {
+        guard let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+        let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return arguments.contains { $0.hasSuffix("emulator.py") } && arguments.contains(String(port))
     }
 
     deinit { stop() }
