@@ -3,7 +3,8 @@ import Synchronization
 
 /// A small structured logger: a level, a label and metadata, written as one line per
 /// event to a `LogSink`. Passed down explicitly (never a global) so a request's
-/// logger carries its `request.id` into every line the request causes.
+/// logger carries its `request.id` into every line the request causes; components
+/// that keep their own logger (the domain) still get it through `LogContext`.
 ///
 /// Never put a token, key or secret into a message or metadata value: sinks write
 /// what they are given.
@@ -59,7 +60,9 @@ public struct Logger: Sendable {
 
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ extra: Metadata = [:]) {
         guard level >= self.level else { return }
-        let merged = extra.isEmpty ? metadata : metadata.merging(extra) { _, new in new }
+        var merged = extra.isEmpty ? metadata : metadata.merging(extra) { _, new in new }
+        let scoped = LogContext.metadata
+        if !scoped.isEmpty { merged.merge(scoped) { own, _ in own } }
         sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))
     }
 
@@ -70,6 +73,14 @@ public struct Logger: Sendable {
     public func warning(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.warning, message(), extra) }
     public func error(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.error, message(), extra) }
     public func critical(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.critical, message(), extra) }
+}
+
+/// Metadata for every line logged while a task (and its child tasks) runs, whichever
+/// logger writes it: the HTTP server scopes each request's `request.id` here, so the
+/// domain's lines about a request carry its id although the domain has its own logger.
+/// A logger's own metadata wins over it.
+public enum LogContext {
+    @TaskLocal public static var metadata: Logger.Metadata = [:]
 }
 
 /// One log event, before formatting.

@@ -114,9 +114,12 @@ final class Application: Sendable {
 
     /// Serves until SIGTERM/SIGINT, with the background loops alongside.
     func run() async {
-        let background = Task { await runBackgroundWork() }
+        // Not cancelled at the end: cancelling a task that awaits URLSession on Linux can
+        // deadlock FoundationNetworking (its cancel handler waits on the session queue while
+        // that queue resumes the same task). Seen as a SIGTERM'd replica that logged "stopped"
+        // and never exited. The loops simply end with the process.
+        _ = Task { await runBackgroundWork() }
         await server.run()
-        background.cancel()
         logger.notice("recording-api stopped")
     }
 

@@ -1,5 +1,8 @@
 import Foundation
 import S3
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -18,14 +21,15 @@ public final class EmulatorProcess: @unchecked Sendable {
     public let logFile: URL
 
     /// - Parameter rooms: room name → participant identities present from the start.
-    public init(webhookURL: URL?, rooms: [String: [String]], extraArguments: [String] = []) async throws {
-        port = try ServiceProcess.freePort()
-        url = URL(string: "http://127.0.0.1:\(port)")!
+    /// - Parameter port: a fixed port (e.g. to bring a stopped emulator back where the service expects it).
+    public init(webhookURL: URL?, rooms: [String: [String]], extraArguments: [String] = [], port: Int? = nil) async throws {
+        self.port = try port ?? ServiceProcess.freePort()
+        url = URL(string: "http://127.0.0.1:\(self.port)")!
         controlURL = url.appendingPathComponent("_emulator")
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(port)-\(UUID().uuidString).log")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(self.port)-\(UUID().uuidString).log")
         var arguments = [
             TestEnvironment.repositoryRoot.appendingPathComponent("tools/livekit-emulator/emulator.py").path,
-            "--host", "127.0.0.1", "--port", String(port), "--api-key", Self.apiKey, "--api-secret", Self.apiSecret,
+            "--host", "127.0.0.1", "--port", String(self.port), "--api-key", Self.apiKey, "--api-secret", Self.apiSecret,
             "--start-delay", "0.3", "--end-delay", "0.3",
         ]
         if let webhookURL { arguments += ["--webhook-url", webhookURL.absoluteString] }
@@ -68,6 +72,26 @@ public final class EmulatorProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM, then waits without blocking a thread (async tests must not park the
+    /// cooperative pool in `waitUntilExit`, which starved the whole test process on two
+    /// cores); SIGKILL after `seconds`. A child spawned from a test's worker thread may
+    /// inherit a signal mask that blocks SIGTERM (seen: an emulator ignoring it for good),
+    /// so SIGKILL goes to the pid as long as it exists, whatever `isRunning` says.
+    public func terminate(within seconds: Double = 2) async {
+        let pid = process.processIdentifier
+        if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if pid > 0, isStillThisEmulator(pid) { kill(pid, SIGKILL) }
+    }
+
+    /// The pid still runs this emulator (not a process that reused the number).
+    private func isStillThisEmulator(_ pid: Int32) -> Bool {
+        guard let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+        let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return arguments.contains { $0.hasSuffix("emulator.py") } && arguments.contains(String(port))
+    }
+
     deinit { stop() }
 
     private func waitUntilUp() async throws {
@@ -94,6 +118,9 @@ public final class LiveStack: @unchecked Sendable {
     public static let operatorKey = "e2e-operator-key-0123456789abcdef"
     public let emulator: EmulatorProcess
     public private(set) var service: ServiceProcess
+    /// More `recording-api` processes on the same settings (database, emulator, bucket), started
+    /// together with `service`: replicas. Webhooks go to `service` only.
+    public let replicas: [ServiceProcess]
     public let databaseFile: URL
     public let s3Endpoint: URL
     private let baseEnvironment: [String: String]
@@ -103,7 +130,9 @@ public final class LiveStack: @unchecked Sendable {
     /// - Parameters:
     ///   - rooms: rooms the emulator has from the start, with their participants.
     ///   - environment: extra variables for `recording-api` (override the defaults here).
-    public init(rooms: [String: [String]], environment: [String: String] = [:], emulatorArguments: [String] = []) async throws {
+    ///   - replicas: how many more service processes to start at the same time (they share the
+    ///     database only when `DATABASE_URL` names a server, i.e. PostgreSQL).
+    public init(rooms: [String: [String]], environment: [String: String] = [:], emulatorArguments: [String] = [], replicas: Int = 0) async throws {
         s3Endpoint = try TestEnvironment.url("TEST_S3_ENDPOINT")
         let port = try ServiceProcess.freePort()
         emulator = try await EmulatorProcess(
@@ -118,7 +147,19 @@ public final class LiveStack: @unchecked Sendable {
         ]
         settings.merge(environment) { _, new in new }
         baseEnvironment = settings
-        service = try await ServiceProcess(environment: settings, port: port)
+        let shared = settings
+        // Started at once, so that replicas also race through start-up (e.g. database migrations).
+        async let first = ServiceProcess(environment: shared, port: port)
+        async let others = Self.startServices(replicas, environment: shared)
+        service = try await first
+        self.replicas = try await others
+    }
+
+    private static func startServices(_ count: Int, environment: [String: String]) async throws -> [ServiceProcess] {
+        try await withThrowingTaskGroup(of: ServiceProcess.self) { group in
+            for _ in 0..<count { group.addTask { try await ServiceProcess(environment: environment) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
     }
 
     /// The bucket the service and the emulator use, read directly (not through the API).
@@ -140,8 +181,9 @@ public final class LiveStack: @unchecked Sendable {
     }
 
     public func stop() async {
+        for replica in replicas { await replica.stop() }
         await service.stop()
-        emulator.stop()
+        await emulator.terminate()
         try? FileManager.default.removeItem(at: databaseFile)
     }
 }

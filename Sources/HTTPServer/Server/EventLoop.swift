@@ -202,7 +202,9 @@ final class EventLoop: @unchecked Sendable {
         case .accepted(let request):
             let context = self.context
             let answer: @Sendable () async -> Void = {
-                let response = await context.responder.respond(to: request)
+                let response = await LogContext.$metadata.withValue(["request.id": request.requestId]) {
+                    await context.responder.respond(to: request)
+                }
                 let final = self.finalize(response, for: request, since: arrival)
                 self.execute { exchange.deliver(final) }
             }

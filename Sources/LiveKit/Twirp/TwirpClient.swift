@@ -27,6 +27,9 @@ final class TwirpClient: Sendable {
         configuration.timeoutIntervalForResource = wholeSeconds(connection.requestTimeout)
         configuration.httpCookieAcceptPolicy = .never
         configuration.urlCache = nil
+        // FoundationNetworking's default is 6 connections per host: a burst of starts (egress
+        // starts take seconds) queued behind them and timed out (-1001) before being sent.
+        configuration.httpMaximumConnectionsPerHost = 64
         if let protocolClasses { configuration.protocolClasses = protocolClasses }
         return URLSession(configuration: configuration)
     }
