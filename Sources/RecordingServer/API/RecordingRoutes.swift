@@ -103,7 +103,7 @@ struct RecordingRoutes: Sendable {
         try await gate.admit(principal, .readAudit, request: request)
         let reader = QueryReader(request)
         let query = AuditQuery(
-            roomName: try reader.text("roomName"), egressId: try reader.text("egressId"),
+            roomName: try reader.text("roomName", maxLength: 256), egressId: try reader.text("egressId", maxLength: 256),
             limit: try reader.integer("limit", in: 1...500) ?? 50, cursor: try reader.text("cursor"))
         return try json(try await audit.page(query))
     }
@@ -124,8 +124,9 @@ struct RecordingRoutes: Sendable {
     }
 
     private func pathEgressId(_ request: Request) throws(APIError) -> String {
-        guard let egressId = request.pathParameters["egressId"], !egressId.isEmpty, egressId.utf8.count <= 256 else {
-            throw .badRequest(APIErrorCode.invalidField, "The egress id in the path must be 1 to 256 bytes.")
+        // Characters as JSON Schema's maxLength counts them (code points), as the OpenAPI document says.
+        guard let egressId = request.pathParameters["egressId"], !egressId.isEmpty, egressId.unicodeScalars.count <= 256 else {
+            throw .badRequest(APIErrorCode.invalidField, "The egress id in the path must be 1 to 256 characters.")
         }
         return egressId
     }
@@ -173,7 +174,7 @@ struct ListQuery {
 
     init(_ request: Request) throws(APIError) {
         let reader = QueryReader(request)
-        roomName = try reader.text("roomName")
+        roomName = try reader.text("roomName", maxLength: 256)
         if let text = try reader.text("status") {
             guard let status = RecordingStatus(rawValue: text) else {
                 throw .badRequest(APIErrorCode.invalidField, "`status` must be one of: \(RecordingStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -194,10 +195,11 @@ struct QueryReader {
         self.request = request
     }
 
-    func text(_ name: String, maxBytes: Int = 512) throws(APIError) -> String? {
+    /// `maxLength` counts code points, as JSON Schema's `maxLength` in the OpenAPI document does.
+    func text(_ name: String, maxLength: Int = 512) throws(APIError) -> String? {
         guard let value = request.query[name], !value.isEmpty else { return nil }
-        guard value.utf8.count <= maxBytes else {
-            throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` is longer than \(maxBytes) bytes.")
+        guard value.unicodeScalars.count <= maxLength else {
+            throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` is longer than \(maxLength) characters.")
         }
         return value
     }
