@@ -175,7 +175,7 @@ struct ListQuery {
     init(_ request: Request) throws(APIError) {
         let reader = QueryReader(request)
         roomName = try reader.text("roomName", maxLength: 256)
-        if let text = try reader.text("status") {
+        if let text = try reader.typed("status") {
             guard let status = RecordingStatus(rawValue: text) else {
                 throw .badRequest(APIErrorCode.invalidField, "`status` must be one of: \(RecordingStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
@@ -204,8 +204,18 @@ struct QueryReader {
         return value
     }
 
+    /// A parameter with a type or a set of values: present but empty (`?active=`) is a bad
+    /// value, not an absent one (the OpenAPI document does not allow it; schemathesis sends it).
+    func typed(_ name: String) throws(APIError) -> String? {
+        guard let value = request.query[name] else { return nil }
+        guard !value.isEmpty else {
+            throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` is empty; leave it out or give it a value.")
+        }
+        return try text(name)
+    }
+
     func boolean(_ name: String) throws(APIError) -> Bool? {
-        guard let value = try text(name) else { return nil }
+        guard let value = try typed(name) else { return nil }
         switch value.lowercased() {
         case "true", "1": return true
         case "false", "0": return false
@@ -214,7 +224,7 @@ struct QueryReader {
     }
 
     func integer(_ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
-        guard let value = try text(name) else { return nil }
+        guard let value = try typed(name) else { return nil }
         guard let number = Int(value), range.contains(number) else {
             throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` must be a whole number from \(range.lowerBound) to \(range.upperBound).")
         }
