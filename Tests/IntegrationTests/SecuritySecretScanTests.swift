@@ -33,6 +33,7 @@ struct SecuritySecretScanTests {
         let stack = try await LiveStack(
             rooms: [roomA: ["alice"], roomB: ["bob"]],
             environment: ["S3_ACCESS_KEY": s3AccessKey, "S3_SECRET_KEY": s3SecretKey, "METRICS_TOKEN": metricsToken])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         let log = Transcript()
         let operatorAPI = log.client(stack, bearer: LiveStack.operatorKey)
@@ -106,6 +107,7 @@ struct SecuritySecretScanTests {
             let outsideCredential = Self.withoutSigV4Credential(response.text + response.headers.description)
             #expect(!outsideCredential.contains(s3AccessKey), "a \(response.status) answer contains the S3 access key")
         }
+        await stack.stop()
     }
 
     /// The text with every `X-Amz-Credential=<value>` parameter removed.

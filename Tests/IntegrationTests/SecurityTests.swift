@@ -13,6 +13,7 @@ struct SecurityTests {
     @Test func badCredentialsAre401WithBearerChallengeAndSayNoMore() async throws {
         let room = Self.room("creds")
         let stack = try await LiveStack(rooms: [room: ["alice"]])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         let now = Date()
         let refused: [(String, String?, String)] = [
@@ -56,11 +57,13 @@ struct SecurityTests {
         #expect(try await anonymous.get("/openapi.json").status == 200)
         let webhook = try await signedWebhook(anonymous, room: room)
         #expect(webhook.status == 200, "\(webhook.text)")
+        await stack.stop()
     }
 
     @Test func metricsNeedTheMetricsTokenWhenSet() async throws {
         let metricsToken = "metrics-token-\(UUID().uuidString)"
         let stack = try await LiveStack(rooms: [:], environment: ["METRICS_TOKEN": metricsToken])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         for bearer in ["", "wrong", LiveStack.operatorKey] {
             let response = try await stack.client(bearer: bearer).get("/metrics")
@@ -70,11 +73,13 @@ struct SecurityTests {
         let scraped = try await stack.client(bearer: metricsToken).get("/metrics")
         #expect(scraped.status == 200)
         #expect(scraped.text.contains("# TYPE"))
+        await stack.stop()
     }
 
     @Test func aParticipantControlsOnlyItsOwnRoomAndEveryChangeIsAudited() async throws {
         let mine = Self.room("mine"), other = Self.room("other")
         let stack = try await LiveStack(rooms: [mine: ["alice"], other: ["bob"]])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         let operatorAPI = stack.client()
         let alice = stack.client(bearer: Tokens.participant("alice", room: mine))
@@ -150,12 +155,14 @@ struct SecurityTests {
         #expect(oneEgress.json["nextCursor"] as? String != nil, "\(oneEgress.text)")
         // One structured log line per audited event.
         #expect(!stack.logLines(containing: "audit").isEmpty)
+        await stack.stop()
     }
 
     @Test(arguments: [true, false])
     func presenceDecidesWhetherAnAbsentParticipantMayStart(requirePresence: Bool) async throws {
         let room = Self.room("presence")
         let stack = try await LiveStack(rooms: [room: ["alice"]], environment: ["RECORDING_REQUIRE_PRESENCE": String(requirePresence)])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         let carol = stack.client(bearer: Tokens.participant("carol", room: room))
         let response = try await carol.post("/api/recording/start", object: ["roomName": room])
@@ -169,6 +176,7 @@ struct SecurityTests {
         } else {
             #expect(response.status == 200, "\(response.text)")
         }
+        await stack.stop()
     }
 
     @Test(arguments: ["join", "admin", "none"])
@@ -176,6 +184,7 @@ struct SecurityTests {
         let plain = Self.room("plain"), recorder = Self.room("rec"), noJoin = Self.room("nojoin")
         let stack = try await LiveStack(
             rooms: [plain: ["alice"], recorder: ["rita"], noJoin: ["nora"]], environment: ["RECORDING_PARTICIPANT_POLICY": policy])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         func start(_ token: String, _ room: String) async throws -> TestHTTPClient.Response {
             try await stack.client(bearer: token).post("/api/recording/start", object: ["roomName": room])
@@ -194,12 +203,14 @@ struct SecurityTests {
         // Operators are not subject to the participant policy.
         let operatorList = try await stack.client().get("/api/recording/list")
         #expect(operatorList.status == 200)
+        await stack.stop()
     }
 
     @Test func participantChangesAreRateLimitedPerIdentityAndRoomButOperatorsAreNot() async throws {
         let room = Self.room("rate")
         let stack = try await LiveStack(
             rooms: [room: ["alice", "bob"]], environment: ["RECORDING_RATE_LIMIT": "1", "RECORDING_RATE_BURST": "2"])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         let alice = stack.client(bearer: Tokens.participant("alice", room: room))
         var statuses: [Int] = []
@@ -223,11 +234,13 @@ struct SecurityTests {
         }
         let entries = try await stack.auditEntries(room: room)
         #expect(entries.contains { $0["actor"] as? String == "alice" && $0["outcome"] as? String == "rate_limited" })
+        await stack.stop()
     }
 
     @Test func authDisabledServesOpenAndWarnsOnStartAndEveryChange() async throws {
         let room = Self.room("open")
         let stack = try await LiveStack(rooms: [room: ["alice"]], environment: ["RECORDING_AUTH": "disabled"])
+        // A failing expectation that throws leaves the rest to this; the normal path stops below.
         defer { Task { await stack.stop() } }
         let anonymous = stack.client(bearer: "")
         let started = try await anonymous.post("/api/recording/start", object: ["roomName": room])
@@ -245,6 +258,7 @@ struct SecurityTests {
         #expect(perRequest.allSatisfy { $0["level"] as? String == "warning" })
         let entries = try await stack.auditEntries(room: room)
         #expect(entries.contains { $0["actorKind"] as? String == "anonymous" && $0["action"] as? String == "start" })
+        await stack.stop()
     }
 
     /// A webhook as LiveKit sends it: the raw JWT (no `Bearer`) whose `sha256` covers the body.
@@ -295,5 +309,6 @@ struct RequestDesyncTests {
         process.waitUntilExit()
         let responses = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(responses == "1", "the smuggled request was answered too")
+        await service.stop()
     }
 }
