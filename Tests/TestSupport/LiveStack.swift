@@ -67,8 +67,12 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// SIGKILL, not SIGTERM: a child started from a Swift Concurrency thread inherits that
+    /// thread's blocked signals (SIGTERM and SIGINT among them, see `SigBlk` in
+    /// /proc/PID/status), so the emulator never saw SIGTERM and `waitUntilExit` hung the
+    /// cooperative thread, and with it every other test on a 2-core pool. Its state is throwaway.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

@@ -103,7 +103,7 @@ struct RecordingRoutes: Sendable {
         try await gate.admit(principal, .readAudit, request: request)
         let reader = QueryReader(request)
         let query = AuditQuery(
-            roomName: try reader.text("roomName"), egressId: try reader.text("egressId"),
+            roomName: try reader.text("roomName", maxLength: 256), egressId: try reader.text("egressId", maxLength: 256),
             limit: try reader.integer("limit", in: 1...500) ?? 50, cursor: try reader.text("cursor"))
         return try json(try await audit.page(query))
     }
@@ -124,8 +124,9 @@ struct RecordingRoutes: Sendable {
     }
 
     private func pathEgressId(_ request: Request) throws(APIError) -> String {
-        guard let egressId = request.pathParameters["egressId"], !egressId.isEmpty, egressId.utf8.count <= 256 else {
-            throw .badRequest(APIErrorCode.invalidField, "The egress id in the path must be 1 to 256 bytes.")
+        // Characters as JSON Schema's maxLength counts them (code points), as the OpenAPI document says.
+        guard let egressId = request.pathParameters["egressId"], !egressId.isEmpty, egressId.unicodeScalars.count <= 256 else {
+            throw .badRequest(APIErrorCode.invalidField, "The egress id in the path must be 1 to 256 characters.")
         }
         return egressId
     }
@@ -173,8 +174,8 @@ struct ListQuery {
 
     init(_ request: Request) throws(APIError) {
         let reader = QueryReader(request)
-        roomName = try reader.text("roomName")
-        if let text = try reader.text("status") {
+        roomName = try reader.text("roomName", maxLength: 256)
+        if let text = try reader.typed("status") {
             guard let status = RecordingStatus(rawValue: text) else {
                 throw .badRequest(APIErrorCode.invalidField, "`status` must be one of: \(RecordingStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
@@ -194,16 +195,27 @@ struct QueryReader {
         self.request = request
     }
 
-    func text(_ name: String, maxBytes: Int = 512) throws(APIError) -> String? {
+    /// `maxLength` counts code points, as JSON Schema's `maxLength` in the OpenAPI document does.
+    func text(_ name: String, maxLength: Int = 512) throws(APIError) -> String? {
         guard let value = request.query[name], !value.isEmpty else { return nil }
-        guard value.utf8.count <= maxBytes else {
-            throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` is longer than \(maxBytes) bytes.")
+        guard value.unicodeScalars.count <= maxLength else {
+            throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` is longer than \(maxLength) characters.")
         }
         return value
     }
 
+    /// A parameter with a type or a set of values: present but empty (`?active=`) is a bad
+    /// value, not an absent one (the OpenAPI document does not allow it; schemathesis sends it).
+    func typed(_ name: String) throws(APIError) -> String? {
+        guard let value = request.query[name] else { return nil }
+        guard !value.isEmpty else {
+            throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` is empty; leave it out or give it a value.")
+        }
+        return try text(name)
+    }
+
     func boolean(_ name: String) throws(APIError) -> Bool? {
-        guard let value = try text(name) else { return nil }
+        guard let value = try typed(name) else { return nil }
         switch value.lowercased() {
         case "true", "1": return true
         case "false", "0": return false
@@ -212,7 +224,7 @@ struct QueryReader {
     }
 
     func integer(_ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
-        guard let value = try text(name) else { return nil }
+        guard let value = try typed(name) else { return nil }
         guard let number = Int(value), range.contains(number) else {
             throw .badRequest(APIErrorCode.invalidField, "The query parameter `\(name)` must be a whole number from \(range.lowerBound) to \(range.upperBound).")
         }
