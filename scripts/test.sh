@@ -35,6 +35,10 @@ export TEST_REQUIRE_INTEGRATION=1
 swift test --skip-build --filter HTTPServerTests
 swift test --skip-build --skip HTTPServerTests
 
+# Contract fuzz: every operation of the OpenAPI document, bad inputs included,
+# against the live server; no 5xx, every response as documented.
+tools/schemathesis/run.sh
+
 # The Python suites: the LiveKit emulator (it starts its own S3 server and
 # emulator), and the deployment manifests checked against the code.
 .venv/bin/python -m pytest -q -p no:cacheprovider tools/livekit-emulator/tests
