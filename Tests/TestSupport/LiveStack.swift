@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import S3
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -63,8 +66,13 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// SIGKILL, not SIGTERM: Foundation's `Process` starts the child with the spawning
+    /// thread's signal mask, and Dispatch's worker threads block SIGTERM, which Python
+    /// never unblocks; a SIGTERM stayed pending forever, and `waitUntilExit` then held
+    /// one of the (two) cooperative threads for good, freezing every test. The emulator
+    /// keeps nothing that needs a graceful end.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
