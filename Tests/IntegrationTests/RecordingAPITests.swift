@@ -117,6 +117,10 @@ struct RecordingAPITests {
         ("missing roomName", #"{"layout": "grid-dark"}"#, "missing_field"),
         ("empty roomName", #"{"roomName": ""}"#, "invalid_room_name"),
         ("roomName with NUL", #"{"roomName": "!a\u0000b:c"}"#, "invalid_room_name"),
+        ("maxDurationSeconds too large", #"{"roomName": "!a:b", "maxDurationSeconds": 1e30}"#, "invalid_field"),
+        ("maxDurationSeconds a fraction", #"{"roomName": "!a:b", "maxDurationSeconds": 2.5}"#, "invalid_field"),
+        ("a lone surrogate", #"{"roomName": "!a\ud800:b"}"#, "invalid_json"),
+        ("deeply nested", String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000), "invalid_json"),
         ("roomName of 257 bytes", #"{"roomName": "\#(String(repeating: "r", count: 257))"}"#, "invalid_room_name"),
     ]
 
@@ -133,6 +137,17 @@ struct RecordingAPITests {
                 E2E.expectFailure(try await api.post("/api/recording/layout", json: body), 400)
             }
             E2E.expectFailure(try await api.post("/api/recording/layout", object: ["egressId": "EG_x", "layout": "tiles"]), 400, "invalid_layout")
+            let notUTF8 = try await api.send("POST", "/api/recording/start", body: Data([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D]), headers: ["Content-Type": "application/json"])
+            E2E.expectFailure(notUTF8, 400)
+
+            // Odd egress ids in the path: 400 or 404, never 500.
+            for path in ["%00", "%2e%2e", "..%2F..%2Fetc", "%ZZ", String(repeating: "e", count: 300), "EG_%F0%9F%8E%A5"] {
+                let response = try await api.get("/api/recording/status/\(path)")
+                #expect([400, 404].contains(response.status), "\(path): \(response.status) \(response.text)")
+                E2E.expectFailure(response, response.status)
+                let deleted = try await api.send("DELETE", "/api/recording/\(path)")
+                #expect([400, 404].contains(deleted.status), "DELETE \(path): \(deleted.status) \(deleted.text)")
+            }
 
             // Over 64 KiB: 413 in JSON, not libevent's HTML page.
             let padding = String(repeating: "x", count: 70 * 1024)
