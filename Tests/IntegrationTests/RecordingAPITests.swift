@@ -51,6 +51,30 @@ struct RecordingAPITests {
         }
     }
 
+    /// LiveKit keeps an egress STARTING until a worker's pipeline runs (held here).
+    @Test func whileStartingLayoutIsRefusedTruthfullyAndStopAborts() async throws {
+        let room = E2E.room("starting")
+        try await E2E.withStack(rooms: [room: Self.participants]) { stack in
+            let api = stack.client()
+            try await stack.emulator.control("POST", "hold", ["hold": true])
+            let started = try await api.post("/api/recording/start", object: ["roomName": room])
+            #expect(started.json["status"] as? String == "EGRESS_STARTING", "\(started.text)")
+            let egressId = try #require(started.json["egressId"] as? String)
+
+            let early = try await api.post("/api/recording/layout", object: ["egressId": egressId, "layout": "speaker-dark"])
+            E2E.expectFailure(early, 409, "not_active")
+            let message = early.json["error"] as? String ?? ""
+            #expect(message.contains("EGRESS_STARTING") && !message.contains("ENDING"), "\(message)")
+
+            let stopped = try await api.post("/api/recording/stop", object: ["egressId": egressId])
+            #expect(stopped.status == 200, "\(stopped.text)")
+            #expect(stopped.json["status"] as? String == "EGRESS_ABORTED", "\(stopped.text)")
+            #expect(E2E.epochMilliseconds(stopped.json["endedAt"]) != nil)
+            try await stack.emulator.control("POST", "hold", ["hold": false])
+            #expect(try await api.post("/api/recording/start", object: ["roomName": room]).status == 200, "room freed")
+        }
+    }
+
     // MARK: One recording per room
 
     @Test func twentyConcurrentStartsInOneRoomMakeOneRecording() async throws {
