@@ -260,6 +260,17 @@ struct RecordingAPITests {
             let retried = try await api.post("/api/recording/start", object: ["roomName": room])
             #expect(retried.status == 200, "the room stayed locked: \(retried.text)")
             #expect(try await E2E.calls(stack, "StartRoomCompositeEgress").count == 2)
+
+            // A stop LiveKit cannot take: 503, the recording still runs, a retry stops it.
+            let egressId = try #require(retried.json["egressId"] as? String)
+            try #require(try await E2E.waitForStatus(api, egressId, "EGRESS_ACTIVE") != nil)
+            try await stack.emulator.control("POST", "faults", ["method": "StopEgress", "code": "unavailable"])
+            let stopRefused = try await api.post("/api/recording/stop", object: ["egressId": egressId])
+            E2E.expectFailure(stopRefused, 503, "livekit_unavailable")
+            #expect(stopRefused.header("Retry-After") != nil)
+            #expect(E2E.egress(try await api.get("/api/recording/status/\(egressId)"))["status"] as? String == "EGRESS_ACTIVE")
+            let stopped = try await api.post("/api/recording/stop", object: ["egressId": egressId])
+            #expect(stopped.status == 200 && stopped.json["status"] as? String == "EGRESS_COMPLETE", "\(stopped.text)")
         }
     }
 
