@@ -147,7 +147,8 @@ final class Application: Sendable {
         }
     }
 
-    /// Removes recordings older than RECORDING_RETENTION_DAYS, hourly.
+    /// Removes recordings older than RECORDING_RETENTION_DAYS: once at start-up, then hourly
+    /// (RecordingFilesTests proves retention through the start-up sweep after a restart).
     private func retentionLoop(days: Int) async {
         while !Task.isCancelled {
             do {

@@ -25,8 +25,10 @@ extension RecordingService {
             logger(for: written).info("Layout changed to \(layout.rawValue) by \(caller.kind.rawValue) \(caller.name)")
             return written
         case .failure(.failedPrecondition), .failure(.notFound):
-            // It ended meanwhile: learn how, and say it is no longer running.
+            // LiveKit updates the recorder participant, which exists only once ACTIVE
+            // (LIVEKIT.md): still STARTING is "not yet", anything else ended meanwhile.
             let current = await refreshed(stored)
+            if current.status == .starting { throw RecordingServiceError.notActiveYet(egressId) }
             throw RecordingServiceError.notActive(egressId, status: current.status.isActive ? .ending : current.status)
         case .failure(let failure):
             throw RecordingServiceError.liveKit(failure, action: "change the layout")

@@ -87,6 +87,9 @@ extension RecordingService {
         } catch RecordingStoreError.duplicateEgress {
             return .raced
         } catch RecordingStoreError.roomBusy(let active) {
+            // Our own start attached this very egress after our look-up (SQLite reports the
+            // room constraint before the unique egress id): it is no stranger, apply it as an update.
+            if active.egressId == update.egressId { return .raced }
             logger(for: recording).warning(
                 "Egress \(update.egressId) (\(update.status.rawValue)) runs in a room that already has recording "
                     + "\(active.egressId ?? "being started"); not stored until it ends")

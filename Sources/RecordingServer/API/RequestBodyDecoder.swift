@@ -12,13 +12,13 @@ enum RequestBodyDecoder {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {
-            throw describe(error)
+            throw describe(error, body: body)
         } catch {
             throw .badRequest(APIErrorCode.invalidJSON, "The request body is not valid JSON.")
         }
     }
 
-    private static func describe(_ error: DecodingError) -> APIError {
+    private static func describe(_ error: DecodingError, body: [UInt8]) -> APIError {
         switch error {
         case .keyNotFound(let key, let context):
             let field = path(context.codingPath + [key])
@@ -31,20 +31,34 @@ enum RequestBodyDecoder {
             }
             return .badRequest(APIErrorCode.invalidField, "The field `\(path(context.codingPath))` must be \(describe(expected)).")
         case .dataCorrupted(let context):
-            return corrupted(context)
+            return corrupted(context, body: body)
         @unknown default:
             return .badRequest(APIErrorCode.invalidJSON, "The request body could not be read.")
         }
     }
 
-    private static func corrupted(_ context: DecodingError.Context) -> APIError {
+    private static func corrupted(_ context: DecodingError.Context, body: [UInt8]) -> APIError {
         guard let last = context.codingPath.last else {
+            // Foundation on Linux reports a number that does not fit its field (2.5 or 1e30
+            // for an Int) as "not valid JSON" with no coding path; the client needs the field.
+            if let field = fieldWithUnfitNumber(body) {
+                return .badRequest(APIErrorCode.invalidField, "The field `\(field)` must be a whole number in range.")
+            }
             return .badRequest(APIErrorCode.invalidJSON, "The request body is not valid JSON.")
         }
         if last.stringValue == "layout" {
             return .badRequest(APIErrorCode.invalidLayout, "The field `layout` must be one of: \(RecordingLayout.allowedValues).")
         }
         return .badRequest(APIErrorCode.invalidField, "The field `\(path(context.codingPath))` has a value that is not allowed.")
+    }
+
+    /// A top-level field of a valid JSON object holding a fraction or a number beyond Int64.
+    private static func fieldWithUnfitNumber(_ body: [UInt8]) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return nil }
+        return object.keys.sorted().first { key in
+            guard let number = object[key] as? Double, !(object[key] is Bool) else { return false }
+            return number != number.rounded() || abs(number) >= 9.2e18
+        }
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

@@ -96,6 +96,13 @@ extension RecordingServiceError {
             kind: .conflict, egressId: egressId)
     }
 
+    static func notActiveYet(_ egressId: String) -> Self {
+        Self(
+            code: APIErrorCode.notActive,
+            message: "Recording \(egressId) is still \(RecordingStatus.starting.rawValue); LiveKit changes the layout once it is active. Try again in a few seconds.",
+            kind: .conflict, egressId: egressId, retryAfterSeconds: 2)
+    }
+
     static func recordingActive(_ egressId: String, status: RecordingStatus) -> Self {
         Self(
             code: APIErrorCode.recordingActive,
