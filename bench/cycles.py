@@ -139,7 +139,7 @@ def main():
         samples["api_start"].append(through_api[0])
         samples["api_stop"].append(through_api[1])
 
-    result = {"label": options.label, "seconds": round(time.monotonic() - began, 1)}
+    result = {"label": options.label, "seconds": round(time.monotonic() - began, 1), "server_means_ms": server_means(ours)}
     result.update({name: summary(values) for name, values in samples.items()})
     for call in ("start", "stop"):
         result[f"added_{call}"] = {
@@ -149,6 +149,26 @@ def main():
     with open(options.json, "a") as out:
         out.write(json.dumps({"kind": "cycles", **result}) + "\n")
     print(json.dumps(result, indent=1), file=sys.stderr)
+
+
+def server_means(ours):
+    """Mean times recording-api itself measured (its /metrics histograms, warm-up included):
+    each LiveKit call as its HTTP client saw it, and each route's handling. Splits the added
+    latency into the outbound client's share and the rest."""
+    ours.connection.request("GET", "/metrics", headers=ours.headers)
+    text = ours.connection.getresponse().read().decode()
+    sums, counts = {}, {}
+    for line in text.splitlines():
+        for metric, key in (("recording_api_livekit_request_duration_seconds", "method"),
+                            ("recording_api_http_request_duration_seconds", "route")):
+            for suffix, into in (("_sum{", sums), ("_count{", counts)):
+                if line.startswith(metric + suffix):
+                    labels, value = line[len(metric) + len(suffix):].rsplit("} ", 1)
+                    name = next((part.split("=", 1)[1].strip('"') for part in labels.split(",")
+                                 if part.split("=", 1)[0] == key), None)
+                    if name and (key != "route" or name in ("/api/recording/start", "/api/recording/stop")):
+                        into[name] = into.get(name, 0) + float(value)
+    return {name: round(sums[name] / counts[name] * 1000, 2) for name in sums if counts.get(name)}
 
 
 def check(answer, what):

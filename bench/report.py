@@ -17,6 +17,11 @@ def ms(us):
     return f"{us / 1000:.2f}"
 
 
+def cpu(run):
+    """Server CPU (user + system) per request, µs: the figure a busy shared machine disturbs least."""
+    return f"{run['cpu_seconds'] * 1e6 / run['requests']:.0f}" if run.get("cpu_seconds") and run["requests"] else "–"
+
+
 def errors(run):
     return run["non2xx"] + run["connect_errors"] + run["read_errors"] + run["write_errors"] + run["timeouts"]
 
@@ -112,29 +117,29 @@ def main():
       "`list-deep` is a page half way down the history (the cursor of row n/2), where OFFSET paging would scan n/2 rows.\n")
 
     w(f"## Throughput and latency ({smallest:,} recordings in the database)\n")
-    w("| endpoint | server | conn. | req/s | p50 ms | p99 ms | errors |")
-    w("|---|---|---|---|---|---|---|")
+    w("| endpoint | server | conn. | req/s | p50 ms | p99 ms | errors | server CPU µs/req |")
+    w("|---|---|---|---|---|---|---|---|")
     for connections, ours, nginx, ratio in health_rows:
-        w(f"| GET /health | recording-api ({ours['backend']}) | {connections} | {ours['rps']:.0f} | {ms(ours['p50_us'])} | {ms(ours['p99_us'])} | {errors(ours)} |")
-        w(f"| GET /health | nginx (ratio {ratio:.2f}) | {connections} | {nginx['rps']:.0f} | {ms(nginx['p50_us'])} | {ms(nginx['p99_us'])} | {errors(nginx)} |")
+        w(f"| GET /health | recording-api ({ours['backend']}) | {connections} | {ours['rps']:.0f} | {ms(ours['p50_us'])} | {ms(ours['p99_us'])} | {errors(ours)} | {cpu(ours)} |")
+        w(f"| GET /health | nginx (ratio {ratio:.2f}) | {connections} | {nginx['rps']:.0f} | {ms(nginx['p50_us'])} | {ms(nginx['p99_us'])} | {errors(nginx)} | – |")
     for endpoint, path in (("status", "GET /api/recording/status/{id}"), ("list", "GET /api/recording/list?limit=50")):
         for backend in backends:
             for connections in (32, 256):
                 run = results.one("wrk", backend=backend, endpoint=endpoint, size=smallest, connections=connections)
                 if run:
-                    w(f"| {path} | recording-api ({backend}) | {connections} | {run['rps']:.0f} | {ms(run['p50_us'])} | {ms(run['p99_us'])} | {errors(run)} |")
+                    w(f"| {path} | recording-api ({backend}) | {connections} | {run['rps']:.0f} | {ms(run['p50_us'])} | {ms(run['p99_us'])} | {errors(run)} | {cpu(run)} |")
     w("\nerrors = non-2xx responses + socket errors (connect, read, write, timeout). "
       "status requests cycle through 1,000 random seeded recordings.\n")
 
     w("## Cost with history (32 connections)\n")
-    w("| endpoint | backend | " + " | ".join(f"{s:,}: req/s, p50, p99 ms" for s in sizes) + " |")
+    w("| endpoint | backend | " + " | ".join(f"{s:,}: req/s, p50 ms, p99 ms, CPU µs/req" for s in sizes) + " |")
     w("|---|---|" + "---|" * len(sizes))
     for endpoint in ("status", "list", "list-deep"):
         for backend in backends:
             cells = []
             for size in sizes:
                 run = results.one("wrk", backend=backend, endpoint=endpoint, size=size, connections=32)
-                cells.append(f"{run['rps']:.0f}, {ms(run['p50_us'])}, {ms(run['p99_us'])}" + (f" ({errors(run)} err.)" if run and errors(run) else "")
+                cells.append(f"{run['rps']:.0f}, {ms(run['p50_us'])}, {ms(run['p99_us'])}, {cpu(run)}" + (f" ({errors(run)} err.)" if run and errors(run) else "")
                              if run else "–")
             w(f"| {endpoint} | {backend} | " + " | ".join(cells) + " |")
     w("\nSeeded rows: terminal recordings (90% COMPLETE, 7% FAILED, 3% ABORTED) over 1,000 rooms, one a minute; "
@@ -151,6 +156,11 @@ def main():
                 d, a, x = c[f"direct_{call}"], c[f"api_{call}"], c[f"added_{call}"]
                 w(f"| {c['label']} | {call} ({calls}) | {d['p50_ms']:.2f} / {d['p99_ms']:.2f} | "
                   f"{a['p50_ms']:.2f} / {a['p99_ms']:.2f} | {x['p50_ms']:.2f} / {x['p99_ms']:.2f} |")
+        for c in cycle_rows:
+            means = c.get("server_means_ms") or {}
+            if means:
+                w(f"\n{c['label']}: as recording-api timed itself (means, ms; /metrics): " +
+                  ", ".join(f"{name} {value:.2f}" for name, value in sorted(means.items())))
         w("\nOne keep-alive Python client times both sides, interleaved: the Twirp calls recording-api makes, "
           "sent straight to the emulator, and our POST /api/recording/start and /stop. "
           "recording-api runs with RECORDING_STOP_WAIT_SECONDS=0: by default a stop also waits for Egress to "

@@ -112,6 +112,10 @@ stop_server() {
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# User + system CPU the process has used, in clock ticks (/proc/PID/stat fields 14 and 15):
+# CPU per request is the figure a busy shared machine disturbs least.
+clock_ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # record KIND JSON-FIELDS: one line of raw results.
 record() { echo "{\"kind\":\"$1\",$2}" >>"$results"; }
@@ -141,12 +145,15 @@ stop_rss_sampler() {
 measure() {
     local fields=$1 connections=$2 url=$3 paths=${4:-} line
     echo "-- $fields c=$connections" >&2
+    local ticks_before=0 ticks_after=0
+    [[ $fields == *'"nginx"'* ]] || ticks_before=$(cpu_ticks "$server_pid")
     BENCH_PATHS_FILE=$paths wrk -t"$THREADS" -c"$connections" -d"$DURATION" --latency -s bench/wrk.lua \
         -H "Authorization: Bearer $OPERATOR_KEY" "$url" >"$work/wrk.out"
+    [[ $fields == *'"nginx"'* ]] || ticks_after=$(cpu_ticks "$server_pid")
     cat "$work/wrk.out" >>"$work/wrk.log"
     line=$(sed -n 's/^BENCH_JSON {\(.*\)}$/\1/p' "$work/wrk.out")
     [ -n "$line" ] || { cat "$work/wrk.out" >&2; echo "bench: wrk printed no result" >&2; exit 1; }
-    record wrk "$fields,\"connections\":$connections,$line"
+    record wrk "$fields,\"connections\":$connections,\"cpu_seconds\":$(awk -v t=$((ticks_after - ticks_before)) -v hz="$clock_ticks" 'BEGIN { print t / hz }'),$line"
     grep -E '^ +(Latency|Req/Sec) |Requests/sec|Non-2xx|Socket errors' "$work/wrk.out" >&2 || true
 }
 

@@ -28,6 +28,8 @@ def healthy(port):
 
 
 def one_run(command, port):
+    if healthy(port):
+        sys.exit(f"startup.py: something already answers on port {port}; stop it first")
     started = time.perf_counter()
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
