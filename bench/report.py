@@ -129,7 +129,10 @@ def main():
                 if run:
                     w(f"| {path} | recording-api ({backend}) | {connections} | {run['rps']:.0f} | {ms(run['p50_us'])} | {ms(run['p99_us'])} | {errors(run)} | {cpu(run)} |")
     w("\nerrors = non-2xx responses + socket errors (connect, read, write, timeout). "
-      "status requests cycle through 1,000 random seeded recordings.\n")
+      "status requests cycle through 1,000 random seeded recordings. nginx runs with access_log off; "
+      "recording-api formats a JSON access line per request (to /dev/null) and counts it in /metrics. "
+      "Server CPU per request is user + system time of the recording-api process over the run (PostgreSQL's own work not included). "
+      "Why the figures are what they are: bench/README.md.\n")
 
     w("## Cost with history (32 connections)\n")
     w("| endpoint | backend | " + " | ".join(f"{s:,}: req/s, p50 ms, p99 ms, CPU µs/req" for s in sizes) + " |")
