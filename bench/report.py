@@ -179,7 +179,13 @@ def main():
         startup = results.one("startup", label=backend)
         w(f"| {backend} | {idle['kb'] / 1024:.1f} | {max(load) / 1024:.1f} | {after['kb'] / 1024:.1f} | "
           f"{startup['median_ms']:.0f} ({', '.join(str(s) for s in startup['samples_ms'])}) |" if idle and load and after and startup else f"| {backend} | – | – | – | – |")
-    w("\nStart-up: from exec to the first 200 on /health, database already migrated and seeded.")
+    w("\nStart-up: from exec to the first 200 on /health, database already migrated and seeded; "
+      "each run then gets SIGTERM.")
+    for backend in backends:
+        startup = results.one("startup", label=backend)
+        if startup and startup.get("hung_on_sigterm"):
+            w(f"\n**{backend}: {startup['hung_on_sigterm']} of {len(startup['samples_ms'])} runs did not exit within 15 s of "
+              "the SIGTERM sent right after their first /health 200** (then SIGKILLed): a SIGTERM that early is lost.")
     print("\n".join(out))
 
 
