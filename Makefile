@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
 
-.PHONY: deps build run demo test clean
+.PHONY: deps build run demo test bench clean
 
 deps:
 	@scripts/deps.sh
@@ -17,6 +17,9 @@ demo: build
 
 test: deps
 	scripts/test.sh
+
+bench: deps
+	bench/run.sh
 
 clean:
 	rm -rf .build .stack

@@ -33,4 +33,20 @@ import Testing
         // Too short to redact safely: left alone.
         #expect(record.metadata["abc"] == "abc")
     }
+
+    /// The byte search (ASCII secrets) at the edges: whole text, start, end, one byte short,
+    /// after multi-byte characters; a non-ASCII secret still found by Foundation's search.
+    @Test(arguments: [
+        ("tok-123456", "tok-123456", "[redacted]"),
+        ("tok-123456", "tok-123456 at start", "[redacted] at start"),
+        ("tok-123456", "at the end tok-123456", "at the end [redacted]"),
+        ("tok-123456", "tok-12345", "tok-12345"),
+        ("tok-123456", "tok-12345 tok-1234567", "tok-12345 [redacted]7"),
+        ("tok-123456", "żółć 🎙️ tok-123456", "żółć 🎙️ [redacted]"),
+        ("sécret-ñ", "a sécret-ñ here", "a [redacted] here"),
+        ("tok-123456", "", ""),
+    ])
+    func redactionFindsSecretsAnywhere(secret: String, text: String, expected: String) {
+        #expect(RedactingLogSink(wrapping: CapturingLogSink(), secrets: [secret]).redact(text) == expected)
+    }
 }

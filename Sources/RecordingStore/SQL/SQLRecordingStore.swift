@@ -243,13 +243,16 @@ struct SQLFilter {
         conditions.append(condition)
     }
 
-    /// Rows after `cursor` in (time DESC, id DESC) order. Spelled out rather than as a row
-    /// value so both planners walk the (time DESC, id DESC) index from the cursor on.
+    /// Rows after `cursor` in (time DESC, id DESC) order. The leading `time <= cursor` adds
+    /// nothing logically but is what lets PostgreSQL start its index scan at the cursor:
+    /// given only the OR, it walked the index from the newest row and filtered out every row
+    /// before the cursor (make bench: the page half way down 100k recordings took 48 ms, not
+    /// 0.1 ms; EXPLAIN ANALYZE "Rows Removed by Filter: 50000"). SQLite finds the range either way.
     mutating func addKeyset(timeColumn: String, after cursor: PageCursor) {
         let time = next
         parameters.append(.integer(cursor.time))
         let id = next
         parameters.append(.text(cursor.id))
-        conditions.append("(\(timeColumn) < \(time) OR (\(timeColumn) = \(time) AND id < \(id)))")
+        conditions.append("\(timeColumn) <= \(time) AND (\(timeColumn) < \(time) OR (\(timeColumn) = \(time) AND id < \(id)))")
     }
 }
