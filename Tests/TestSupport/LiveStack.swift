@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import S3
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -63,8 +66,12 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// SIGKILL, not SIGTERM: a child of the test process inherits the signal mask of the
+    /// Dispatch thread that spawned it, where SIGTERM is blocked, so the emulator never
+    /// sees a SIGTERM and `waitUntilExit` would wait forever. It keeps nothing worth a
+    /// graceful exit.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
