@@ -41,6 +41,13 @@ struct RecordingKitClientTests {
 
             // Stopping while STARTING would end it ABORTED (emulator, like LiveKit): wait for ACTIVE.
             try await KitStack.waitForStatus(client, egressId) { $0 == .active }
+            // The rooms, as LiveKit has them: people only (not the egress' recorder), and who records.
+            // (ACTIVE: the egress has joined the room.)
+            let rooms = try await client.rooms()
+            let recorded = try #require(rooms.first { $0.name == room })
+            #expect(recorded.participants.sorted() == ["alice", "bob"] && recorded.numParticipants == 2)
+            #expect(recorded.recording && recorded.egressId == egressId)
+
             let relaid = try await client.updateLayout(egressId: egressId, layout: .gridLight)
             #expect(relaid.egressId == egressId && relaid.layout == .gridLight)
             let seenByLiveKit = try await stack.emulator.control("GET", "egress/\(egressId)").json
