@@ -82,6 +82,7 @@ struct CLITests {
             result = try await cli.run(["status", first.egressId])
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains(room) && result.stdout.contains("EGRESS_ACTIVE"), "\(result)")
+            #expect(result.stdout.contains("(not uploaded yet)"), "\(result)")
             result = try await cli.run(["status", "--json", first.egressId])
             #expect(try Self.json(result.stdout) == (try await cli.api("/api/recording/status/\(first.egressId)")), "\(result)")
 
@@ -100,6 +101,9 @@ struct CLITests {
             #expect(result.stdout.contains("Stopped \(first.egressId) of \(room): EGRESS_COMPLETE"), "\(result)")
             result = try await cli.run(["recordings", "--active"])
             #expect(result.stdout.contains("No recordings."), "\(result)")
+            result = try await cli.run(["status", first.egressId])
+            let fileLine = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("File") }, "\(result)")
+            #expect(fileLine.contains(" kB, ") && !fileLine.contains("not uploaded"), "\(fileLine)")
 
             // A second, newer recording; download without an id takes it.
             result = try await cli.run(["start", room, "speaker-light"])
