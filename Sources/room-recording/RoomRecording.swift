@@ -87,7 +87,7 @@ enum RoomRecording {
     /// The server's message, plus what the CLI knows to add.
     static func describe(_ error: RecordingError) -> String {
         switch error {
-        case .alreadyRecording(let egressId?, let message): "\(message) (recording \(egressId))"
+        case .alreadyRecording(let egressId?, let message) where !message.contains(egressId): "\(message) (recording \(egressId))"
         case .unauthorized(let message): "\(message) Set RECORDING_API_TOKEN or pass --token."
         default: error.message
         }

@@ -73,16 +73,19 @@ public struct ParticipantInfo: Sendable, Equatable, Decodable {
     public var metadata: String
     /// `joined_at`: SECONDS since the epoch.
     public var joinedAtSeconds: Int64
+    /// `kind`; nil for a kind newer than this client knows (counted as a person).
+    public var kind: ParticipantKind?
 
     public var joinedAt: Date? { ProtoTime.date(seconds: joinedAtSeconds) }
 
-    public init(sid: String = "", identity: String, name: String = "", state: ParticipantState = .joining, metadata: String = "", joinedAtSeconds: Int64 = 0) {
+    public init(sid: String = "", identity: String, name: String = "", state: ParticipantState = .joining, metadata: String = "", joinedAtSeconds: Int64 = 0, kind: ParticipantKind? = .standard) {
         self.sid = sid
         self.identity = identity
         self.name = name
         self.state = state
         self.metadata = metadata
         self.joinedAtSeconds = joinedAtSeconds
+        self.kind = kind
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,7 +96,35 @@ public struct ParticipantInfo: Sendable, Equatable, Decodable {
         state = try fields.protoEnum("state")
         metadata = try fields.protoString("metadata")
         joinedAtSeconds = try fields.protoInteger("joined_at")
+        kind = try? fields.protoEnum("kind", as: ParticipantKind.self)
     }
+}
+
+/// `livekit.ParticipantInfo.Kind`. An egress joins the room it records as a hidden
+/// participant of kind EGRESS whose identity is the egress id: a recorder, not a person.
+public enum ParticipantKind: Int, Sendable, CaseIterable, ProtoEnum {
+    case standard = 0
+    case ingress = 1
+    case egress = 2
+    case sip = 3
+    case agent = 4
+
+    public var name: String {
+        switch self {
+        case .standard: "STANDARD"
+        case .ingress: "INGRESS"
+        case .egress: "EGRESS"
+        case .sip: "SIP"
+        case .agent: "AGENT"
+        }
+    }
+
+    init?(protoName: String) {
+        guard let kind = Self.allCases.first(where: { $0.name == protoName }) else { return nil }
+        self = kind
+    }
+
+    static var protoDefault: ParticipantKind { .standard }
 }
 
 /// `livekit.ListRoomsResponse`.

@@ -69,7 +69,8 @@ struct LiveKitAdapter: LiveKitEgress, LiveKitRooms {
         let participants = try await call("ListParticipants") { () async throws(LiveKitError) in
             try await roomClient.listParticipants(room: roomName)
         }
-        return participants.map { ParticipantSnapshot(identity: $0.identity, name: $0.name.isEmpty ? nil : $0.name) }
+        // The recorder of a running egress is listed too (hidden, kind EGRESS): not someone in the call.
+        return participants.filter { $0.kind != .egress }.map { ParticipantSnapshot(identity: $0.identity, name: $0.name.isEmpty ? nil : $0.name) }
     }
 
     /// Runs one LiveKit call, times it, and maps LiveKit's error onto the domain's.

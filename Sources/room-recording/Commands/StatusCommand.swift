@@ -40,7 +40,14 @@ struct StatusCommand: Command, Equatable {
             ["Layout", (recording.layout?.rawValue ?? "-") + (recording.audioOnly ? " (audio only)" : "")],
         ]
         if let file = recording.file {
-            let state = file.missing ? "missing from the bucket" : "\(format.size(file.size)), \(format.duration(milliseconds: file.durationMs))"
+            let state = if file.missing {
+                "missing from the bucket"
+            } else if file.size == nil && file.durationMs == nil {
+                // Egress uploads when the recording ends; until then the key is only where it will be.
+                "not uploaded yet"
+            } else {
+                "\(format.size(file.size)), \(format.duration(milliseconds: file.durationMs))"
+            }
             rows.append(["File", "\(file.key) (\(state))"])
         }
         if let startedBy = recording.startedBy { rows.append(["Started by", startedBy]) }
