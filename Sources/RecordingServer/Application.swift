@@ -104,8 +104,9 @@ final class Application: Sendable {
     }
 
     func start() throws {
-        try server.start()
+        // Before start(): the event-loop threads it creates must not take SIGTERM themselves.
         server.installShutdownSignalHandlers()
+        try server.start()
         logger.notice("recording-api \(RecordingAPI.version) ready", [
             "port": String(server.port), "database": (try? DatabaseURL(parsing: configuration.databaseURL))?.description ?? "",
             "livekit": configuration.liveKit.url.absoluteString, "bucket": configuration.storage.bucket,

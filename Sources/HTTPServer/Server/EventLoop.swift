@@ -93,6 +93,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func runLoop() {
+        HTTPServer.blockShutdownSignalsOnThisThread()
         loopThread.withLock { $0 = pthread_self() }
         event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
         // From now on jobs run on their caller's thread: they find their requests gone and

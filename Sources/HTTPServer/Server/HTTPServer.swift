@@ -126,8 +126,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// SIGTERM (orchestrators) and SIGINT (Ctrl-C) start a graceful shutdown; `run()`
-    /// then returns and the executable can exit 0. Call once, from the main thread.
+    /// then returns and the executable can exit 0. Call once, from the main thread,
+    /// before `start()`.
     public func installShutdownSignalHandlers() {
+        Self.blockShutdownSignalsOnThisThread()
         let sources = [SIGTERM, SIGINT].map { number in
             // The default action would kill the process before the handler runs.
             signal(number, SIG_IGN)
@@ -141,5 +143,18 @@ public final class HTTPServer: @unchecked Sendable {
             return source
         }
         signalSources += sources
+    }
+
+    /// The kernel hands a process-directed signal to any thread that does not block it.
+    /// With the disposition SIG_IGN (which Dispatch's signal sources need), a SIGTERM
+    /// landing on an event-loop thread that left it unblocked was discarded, and the
+    /// server never shut down (seen by the benchmark, right after start-up). Threads that
+    /// block it leave it pending for Dispatch's signal source to collect.
+    static func blockShutdownSignalsOnThisThread() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 }
