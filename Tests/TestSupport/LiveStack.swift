@@ -98,9 +98,10 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Generous: when every e2e suite boots its stack at once on 2 cores, Python's start-up alone can take many seconds.
     private func waitUntilUp() async throws {
         let client = TestHTTPClient(baseURL: controlURL)
-        for _ in 0..<200 {
+        for _ in 0..<1200 {
             guard process.isRunning else { throw EmulatorControlError(path: "start", status: -1, body: log) }
             if let response = try? await client.get("/health"), response.status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))

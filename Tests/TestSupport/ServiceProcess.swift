@@ -19,8 +19,9 @@ public final class ServiceProcess: @unchecked Sendable {
         return TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug/recording-api")
     }
 
-    /// Starts the server and waits until `/health` answers (or throws after `timeout`).
-    public init(environment overrides: [String: String], port: Int? = nil, timeout: TimeInterval = 20) async throws {
+    /// Starts the server and waits until `/health` answers (or throws after `timeout`,
+    /// generous because dozens of e2e stacks may boot at once on a 2-core machine).
+    public init(environment overrides: [String: String], port: Int? = nil, timeout: TimeInterval = 90) async throws {
         self.port = try port ?? Self.freePort()
         baseURL = URL(string: "http://127.0.0.1:\(self.port)")!
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("recording-api-\(self.port)-\(UUID().uuidString).log")
