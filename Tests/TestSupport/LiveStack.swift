@@ -63,8 +63,18 @@ public final class EmulatorProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM, then SIGKILL after 2 s: aiohttp's graceful exit waits up to 60 s for the
+    /// service's keep-alive connections, and a test blocked here starves the others.
     public func stop() {
         if process.isRunning { process.terminate() }
+        for _ in 0..<40 where process.isRunning { usleep(50_000) }
+        kill9()
+    }
+
+    /// SIGKILL: LiveKit crashing. (SIGTERM lets aiohttp wait up to 60 s for open
+    /// keep-alive connections from the service before it exits.)
+    public func kill9() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
