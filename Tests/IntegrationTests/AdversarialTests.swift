@@ -66,6 +66,42 @@ struct AdversarialTests {
         Self.expectNoSecrets(in: stack.service.log)
     }
 
+    /// Out of file descriptors (a connection flood, a low `ulimit -n`): libevent 2.1.12 keeps
+    /// retrying accept() and, without an error callback, prints a warning per try (about
+    /// 230,000 lines a second, ~150% CPU). The service must pause accepting, say so once in
+    /// a while in its own log, and serve again once connections close.
+    @Test func runningOutOfFileDescriptorsPausesAcceptInsteadOfSpinning() async throws {
+        let stack = try await LiveStack(rooms: [:])
+        defer { Task { await stack.stop() } }
+        let pid = stack.service.processIdentifier
+        let limited = try ProcessRunner.run("/usr/bin/prlimit", ["--pid", String(pid), "--nofile=64:64"])
+        try #require(limited.status == 0, "\(limited.stderr)")
+
+        var flood: [Int32] = []
+        defer { flood.forEach { close($0) } }
+        for _ in 0..<100 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(stack.service.port).bigEndian)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if connected == 0 { flood.append(fd) } else { close(fd) }
+        }
+        try await Task.sleep(for: .seconds(1))
+        flood.forEach { close($0) }
+        flood = []
+        try await Task.sleep(for: .milliseconds(300))
+
+        #expect(try await stack.client().get("/health").status == 200)
+        #expect(stack.service.isRunning)
+        let log = stack.service.log
+        #expect(!log.contains("Error from accept() call"), "libevent's accept warning flooded the log")
+        #expect(log.contains("pausing accept"))
+    }
+
     /// Bodies a JSON parser chokes on: every answer is a JSON 4xx (tools/adversary/json_attacks.py).
     @Test func hostileJSONBodiesGetJSON4xx() async throws {
         let stack = try await LiveStack(rooms: ["!adv:example.org": ["alice"]])
