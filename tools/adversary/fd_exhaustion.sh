@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # recording-api with 128 file descriptors, 200 idle connections: does accept() spin?
 # Usage: tools/adversary/fd_exhaustion.sh   (prints CPU ticks while saturated and after)
-# Seen with libevent 2.1.12: ~130% CPU and a "[warn] Error from accept() call: Too many
-# open files" line per spin on stderr until connections close; recovers afterwards.
+# Before the fix (libevent 2.1.12, no listener error callback): 471 ticks in 3 s (~150% CPU)
+# and 691,415 "[warn] Error from accept() call" lines on stderr. After: ~1 tick, 0 lines.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 py="$root/.venv/bin/python"
@@ -26,6 +26,10 @@ print("cpu ticks (1/100 s) in 3 s while saturated:", cpu() - before)
 for s in socks: s.close()
 time.sleep(2); before = cpu(); time.sleep(2)
 print("cpu ticks in 2 s after release:", cpu() - before)
+s = socket.create_connection(("127.0.0.1", port), timeout=3)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+print("health after release:", s.recv(64).split(b"\r\n")[0].decode())
 PY
-echo "accept() warnings on stderr: $(grep -c 'Error from accept' "$log")"
+echo "accept() warnings on stderr: $(grep -c 'Error from accept' "$log" || true)"
+echo "pause notices logged: $(grep -c 'pausing accept' "$log" || true)"
 kill "$pid"; rm -f "$log" "$log.db"*
