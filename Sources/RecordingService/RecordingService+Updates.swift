@@ -71,6 +71,10 @@ extension RecordingService {
     /// that beats our own start to the database (the room's reservation has no egress id
     /// yet): the start attaches the id itself and later updates apply normally.
     func insertUnknown(_ update: EgressSnapshot, from source: EgressUpdateSource) async throws -> UnknownEgressOutcome {
+        if try await wasDeleted(update.egressId) {
+            logger.info("Ignored \(update.status.rawValue) from \(source.rawValue) for deleted recording \(update.egressId)")
+            return .refused
+        }
         let at = now
         let base = StoredRecording(
             id: UUID().uuidString.lowercased(), egressId: update.egressId, roomName: update.roomName, layout: nil,
@@ -95,6 +99,15 @@ extension RecordingService {
                     + "\(active.egressId ?? "being started"); not stored until it ends")
             return .refused
         }
+    }
+
+    /// LiveKit retries webhooks and does not order them, and keeps ended egresses in its
+    /// list for about a day: a late `egress_ended` for a recording a user deleted must not
+    /// bring its row back (with a file that is gone). The row is gone, the audit trail
+    /// remembers the delete.
+    func wasDeleted(_ egressId: String) async throws -> Bool {
+        let trail = try await store.audit(AuditQuery(egressId: egressId, limit: 50))
+        return trail.records.contains { ["delete", "retention_delete"].contains($0.action) && $0.outcome == "ok" }
     }
 
     /// COMPLETE means Egress says it uploaded; the bucket has the last word. A missing or

@@ -68,10 +68,15 @@ public final class EmulatorProcess: @unchecked Sendable {
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// SIGKILL, not SIGTERM: a child started from a Swift Concurrency thread inherits that
-    /// thread's blocked signals (SIGTERM and SIGINT among them, see `SigBlk` in
-    /// /proc/PID/status), so the emulator never saw SIGTERM and `waitUntilExit` hung the
-    /// cooperative thread, and with it every other test on a 2-core pool. Its state is throwaway.
+    /// thread's blocked signals (SIGTERM among them, see `SigBlk` in /proc/PID/status), and
+    /// aiohttp's graceful exit would wait up to 60 s for keep-alive connections anyway; a
+    /// test blocked here starves the others on a 2-core pool. Its state is throwaway.
     public func stop() {
+        kill9()
+    }
+
+    /// SIGKILL: LiveKit crashing.
+    public func kill9() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }

@@ -41,6 +41,9 @@ public final class ServiceProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// The server's pid, e.g. to read its memory from `/proc/<pid>/status`.
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// What the process has written so far.
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 

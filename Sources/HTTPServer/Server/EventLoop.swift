@@ -32,6 +32,8 @@ final class EventLoop: @unchecked Sendable {
     let base: OpaquePointer
     let http: OpaquePointer
     private var wake: OpaquePointer?
+    /// Fires once accepting may resume after the process ran out of file descriptors.
+    private var acceptResume: OpaquePointer?
     private var boundSocket: OpaquePointer?
     private let jobs = Mutex(Jobs())
     private let completion = Mutex(Completion())
@@ -68,6 +70,7 @@ final class EventLoop: @unchecked Sendable {
         let me = Unmanaged.passUnretained(self).toOpaque()
         evhttp_set_gencb(http, onRequest, me)
         wake = event_new(base, -1, 0, onWake, me)
+        acceptResume = event_new(base, -1, 0, onAcceptResume, me)
     }
 
     /// Listens on `address` with SO_REUSEPORT (so every loop can) and returns the port.
@@ -83,6 +86,9 @@ final class EventLoop: @unchecked Sendable {
             throw HTTPServerError.libevent("attach the listener")
         }
         boundSocket = bound
+        // evhttp made `http` the listener's user data, so the error callback finds us by it.
+        loopsByHTTP.withLock { $0[UInt(bitPattern: http)] = Unmanaged.passUnretained(self) }
+        evconnlistener_set_error_cb(listener, onAcceptError)
         return ListenAddress.boundPort(of: evconnlistener_get_fd(listener))
     }
 
@@ -101,6 +107,8 @@ final class EventLoop: @unchecked Sendable {
         let leftovers = jobs.withLock { jobs in
             jobs.stopped = true
             if let wake { event_free(wake) }
+            if let acceptResume { event_free(acceptResume) }
+            acceptResume = nil
             wake = nil
             defer { jobs.pending = [] }
             return jobs.pending
@@ -159,6 +167,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Closes the listening socket: new connections are refused; open ones are served.
     func stopAccepting() {
+        loopsByHTTP.withLock { $0[UInt(bitPattern: http)] = nil }
         if let boundSocket { evhttp_del_accept_socket(http, boundSocket) }
         boundSocket = nil
         isDraining = true
@@ -179,6 +188,29 @@ final class EventLoop: @unchecked Sendable {
             }
             if finished { continuation.resume() }
         }
+    }
+
+    // MARK: Accept errors (loop thread)
+
+    /// accept() failed (EMFILE/ENFILE: out of file descriptors). libevent 2.1.12 keeps the
+    /// listener armed, so the ready backlog spins the loop at full CPU and, without an
+    /// error callback, prints a warning per try (hundreds of thousands a second). Pause
+    /// accepting briefly instead; connections wait in the kernel's backlog meanwhile.
+    fileprivate func acceptFailed(_ listener: OpaquePointer) {
+        let reason = String(cString: strerror(errno))
+        evconnlistener_disable(listener)
+        guard let acceptResume else { return }
+        if event_pending(acceptResume, Int16(EV_TIMEOUT), nil) == 0 {
+            context.logger.warning("Cannot accept connections (\(reason)); pausing accept for 100 ms")
+        }
+        var pause = timeval(tv_sec: 0, tv_usec: 100_000)
+        event_add(acceptResume, &pause)
+    }
+
+    /// The listener may have been closed meanwhile (shutdown): then there is nothing to resume.
+    fileprivate func resumeAccepting() {
+        guard let boundSocket, let listener = evhttp_bound_socket_get_listener(boundSocket) else { return }
+        evconnlistener_enable(listener)
     }
 
     // MARK: Requests
@@ -276,6 +308,24 @@ extension EventLoop: TaskExecutor {
 private func onRequest(_ request: UnsafeMutablePointer<evhttp_request>?, _ argument: UnsafeMutableRawPointer?) {
     guard let request, let argument else { return }
     Unmanaged<EventLoop>.fromOpaque(argument).takeUnretainedValue().accept(request)
+}
+
+/// Loops by their `evhttp`, for the listener's error callback (whose argument is the evhttp).
+private let loopsByHTTP = Mutex<[UInt: Unmanaged<EventLoop>]>([:])
+
+private func onAcceptError(_ listener: OpaquePointer?, _ argument: UnsafeMutableRawPointer?) {
+    guard let listener, let argument else { return }
+    let loop = loopsByHTTP.withLock { $0[UInt(bitPattern: argument)] }
+    guard let loop else {
+        evconnlistener_disable(listener)
+        return
+    }
+    loop.takeUnretainedValue().acceptFailed(listener)
+}
+
+private func onAcceptResume(_ socket: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<EventLoop>.fromOpaque(argument).takeUnretainedValue().resumeAccepting()
 }
 
 private func onWake(_ socket: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {

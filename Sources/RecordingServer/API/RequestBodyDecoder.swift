@@ -24,6 +24,9 @@ enum RequestBodyDecoder {
             let field = path(context.codingPath + [key])
             return .badRequest(APIErrorCode.missingField, "The field `\(field)` is required.")
         case .valueNotFound(_, let context):
+            guard !context.codingPath.isEmpty else {
+                return .badRequest(APIErrorCode.invalidJSON, "The request body must be a JSON object.")
+            }
             return .badRequest(APIErrorCode.missingField, "The field `\(path(context.codingPath))` must not be null.")
         case .typeMismatch(let expected, let context):
             guard !context.codingPath.isEmpty else {

@@ -140,6 +140,9 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     // @unchecked: `connection` is only touched on `queue`.
     private let connection: SQLiteConnection
     private let queue: DispatchQueue
+    private let path: String
+    /// The file the connection opened; see `requireSameFile`.
+    private let identity: FileIdentity?
     let dialect = SQLDialect.sqlite
 
     init(path: String) throws {
@@ -151,13 +154,42 @@ final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         }
         connection = try SQLiteConnection(path: path)
         queue = DispatchQueue(label: "recording-store.sqlite")
+        self.path = path
+        identity = FileIdentity(path: path)
     }
 
     func withConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try body(self.connection) })
+                continuation.resume(with: Result {
+                    try self.requireSameFile()
+                    return try body(self.connection)
+                })
             }
         }
+    }
+
+    /// SQLite keeps using a file that was deleted or replaced under it (an `rm`, a restore,
+    /// a volume remounted): every write would answer "ok" into an unlinked inode and vanish
+    /// at the next restart. One `stat` per call (microseconds) turns that into a loud,
+    /// retryable `unavailable` (503 `database_unavailable`, `/ready` failing).
+    private func requireSameFile() throws {
+        guard let identity, FileIdentity(path: path) != identity else { return }
+        throw DatabaseFailure.failed(
+            "the SQLite database file \(path) was deleted or replaced while the service was running; "
+                + "restore it and restart the service (writes since then were refused)")
+    }
+}
+
+/// Device and inode of a file: what stays the same while the file is the same file.
+struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 }
