@@ -43,7 +43,6 @@ public struct ListenSettings: Sendable {
     public var port: Int
     /// The API's body limit (JSON 413 above it).
     public var maxBodyBytes: Int
-    public var maxConnections: Int
     public var requestTimeoutSeconds: Int
     public var shutdownGraceSeconds: Int
 
@@ -51,7 +50,6 @@ public struct ListenSettings: Sendable {
         host = env.string("HOST", default: "0.0.0.0")
         port = env.integer("PORT", default: 3000, range: 0...65535)
         maxBodyBytes = env.integer("MAX_BODY_BYTES", default: 64 * 1024, range: 1024...(16 * 1024 * 1024))
-        maxConnections = env.integer("MAX_CONNECTIONS", default: 1024, range: 1...100_000)
         requestTimeoutSeconds = env.integer("REQUEST_TIMEOUT_SECONDS", default: 30, range: 1...3600)
         shutdownGraceSeconds = env.integer("SHUTDOWN_GRACE_SECONDS", default: 10, range: 0...600)
     }
