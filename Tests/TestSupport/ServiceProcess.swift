@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,21 +79,37 @@ public final class ServiceProcess: @unchecked Sendable {
         throw ServiceProcessError.notHealthy(log: log)
     }
 
-    /// A port nobody listens on now (the kernel picks it; a race is possible but rare on loopback).
+    /// A loopback port for a process a test is about to start.
+    ///
+    /// Ports come from below the kernel's ephemeral range (32768+ on Linux), where no
+    /// outgoing connection can take them meanwhile, and each is handed out once per
+    /// test process, so suites starting stacks in parallel never get the same one
+    /// (asking the kernel for port 0 and closing it raced exactly that way).
     public static func freePort() throws -> Int {
+        for _ in 0..<2000 {
+            let port = nextCandidatePort.withLock { next in
+                defer { next = next >= 32000 ? 20000 : next + 1 }
+                return next
+            }
+            if canBind(port) { return port }
+        }
+        throw ServiceProcessError.noPort
+    }
+
+    /// Spread by pid so two test processes on one machine start far apart.
+    private static let nextCandidatePort = Mutex(20000 + Int(getpid() % 600) * 20)
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServiceProcessError.noPort }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw ServiceProcessError.noPort }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
