@@ -1,6 +1,7 @@
 import Foundation
 import RecordingModels
 import Testing
+import TestSupport
 
 @testable import RecordingStore
 
@@ -32,7 +33,7 @@ import Testing
         guard ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil else {
             throw MissingIntegrationVariable(name: "TEST_POSTGRES_URL")
         }
-        let cluster = try PrivateCluster.start()
+        let cluster = try PrivatePostgresCluster.start()
         defer { cluster.stop() }
         let store = try PostgresRecordingStore(url: cluster.url, poolSize: 2)
         try await store.migrate()
@@ -49,53 +50,3 @@ import Testing
 }
 
 private let requireIntegration = ProcessInfo.processInfo.environment["TEST_REQUIRE_INTEGRATION"] == "1"
-
-/// A throwaway cluster from scripts/stack/postgres.sh with its own state directory.
-private struct PrivateCluster {
-    var stackDirectory: URL
-    var url: String
-
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/stack/postgres.sh")
-
-    static func start() throws -> PrivateCluster {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-pg-\(UUID().uuidString)")
-        let output = try run(directory, "start")
-        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("TEST_POSTGRES_URL=") })
-        return PrivateCluster(stackDirectory: directory, url: String(line.dropFirst("TEST_POSTGRES_URL=".count)))
-    }
-
-    func restart() throws { _ = try Self.run(stackDirectory, "restart") }
-
-    func stop() {
-        _ = try? Self.run(stackDirectory, "stop")
-        try? FileManager.default.removeItem(at: stackDirectory)
-    }
-
-    /// posix_spawn and waitpid rather than Foundation's `Process`, whose `waitUntilExit`
-    /// missed this script's exit under the test runner (the child stayed a zombie).
-    private static func run(_ stackDirectory: URL, _ command: String) throws -> String {
-        let output = stackDirectory.appendingPathExtension("out")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let shell = "exec \"$0\" \"$1\" >\"$2\""
-        let arguments = ["/bin/bash", "-c", shell, script.path, command, output.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["STACK_DIR"] = stackDirectory.path
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, envp) == 0 else {
-            throw ScriptFailed(description: "cannot run postgres.sh \(command)")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        guard status == 0 else { throw ScriptFailed(description: "postgres.sh \(command) exited with status \(status)") }
-        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-    }
-}
-
-private struct ScriptFailed: Error, CustomStringConvertible {
-    var description: String
-}

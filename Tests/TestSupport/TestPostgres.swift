@@ -45,13 +45,16 @@ public struct PrivatePostgresCluster: Sendable {
     static var script: URL { TestEnvironment.repositoryRoot.appendingPathComponent("scripts/stack/postgres.sh") }
 
     public static func start() throws -> PrivatePostgresCluster {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ops-pg-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("test-pg-\(UUID().uuidString)")
         let output = try run(directory, "start")
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("TEST_POSTGRES_URL=") }) else {
             throw TestScriptFailed(description: "postgres.sh start printed no URL: \(output)")
         }
         return PrivatePostgresCluster(stackDirectory: directory, url: String(line.dropFirst("TEST_POSTGRES_URL=".count)))
     }
+
+    /// Stops and starts the server on the same port and data: clients see their connections break.
+    public func restart() throws { _ = try Self.run(stackDirectory, "restart") }
 
     /// The cluster stops (immediate mode) and its data is removed.
     public func stop() {
