@@ -31,14 +31,17 @@ extension RecordingService {
     static let reconcileLease = "reconcile"
     static let system = Caller.system("reconcile")
 
-    /// Runs `reconcileOnce` every `reconcileIntervalSeconds` until the task is cancelled.
-    public func runReconcileLoop() async {
+    /// Runs `reconcileOnce` every `reconcileIntervalSeconds` until the task is cancelled,
+    /// telling `onRound` how each round went (the server counts them for /metrics).
+    public func runReconcileLoop(onRound: @Sendable (Result<ReconcileSummary, RecordingServiceError>) -> Void = { _ in }) async {
         while !Task.isCancelled {
             do {
                 let summary = try await reconcileOnce()
                 if summary.corrections > 0 { logger.notice("Reconcile made \(summary.corrections) correction(s)", summary.logMetadata) }
+                onRound(.success(summary))
             } catch {
                 logger.warning("Reconcile failed: \(error)")
+                onRound(.failure(error))
             }
             do { try await clock.sleep(seconds: configuration.reconcileIntervalSeconds) } catch { return }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RecordingModels
 import RecordingService
 import RecordingStore
@@ -140,13 +141,15 @@ struct ReconcileTests {
         let info = try await h.active()
         h.liveKit.end(info.egressId, as: .failed)
         let service = h.service()
-        let loop = Task { await service.runReconcileLoop() }
+        let corrections = Mutex(0)
+        let loop = Task { await service.runReconcileLoop { round in corrections.withLock { $0 += (try? round.get())?.corrections ?? 0 } } }
         for _ in 0..<1_000 where try await h.stored(info.egressId)?.status != .failed {
             await Task.yield()
         }
         loop.cancel()
         await loop.value
         #expect(try await h.stored(info.egressId)?.status == .failed)
+        #expect(corrections.withLock { $0 } >= 1, "each round is reported, so /metrics can count corrections")
     }
 
     @Test func retentionRemovesOldEndedRecordingsOnly() async throws {
