@@ -43,7 +43,7 @@ public enum RecordingAPI {
         var secrets: [String] = [configuration.liveKit.apiSecret, configuration.storage.secretKey, configuration.storage.accessKey]
         secrets += configuration.auth.operatorKeys.map(\.key)
         if let token = configuration.auth.metricsToken { secrets.append(token) }
-        if let password = URLComponents(string: configuration.databaseURL)?.password {
+        if case .postgres(let url, _) = configuration.database, let password = URLComponents(string: url)?.password {
             secrets += [password, password.removingPercentEncoding ?? password]
         }
         let sink = RedactingLogSink(wrapping: StandardOutputLogSink(format: configuration.logging.format), secrets: secrets)
@@ -69,11 +69,11 @@ final class Application: Sendable {
             logger.warning("RECORDING_AUTH=disabled: anyone who can reach this service may start, stop and download recordings")
         }
 
-        store = try RecordingStoreFactory.makeStore(databaseURL: configuration.databaseURL)
+        store = try RecordingStoreFactory.makeStore(configuration.database)
         try await store.migrate()
 
         let liveKit = try Self.makeLiveKit(configuration, logger: logger, metrics: metrics)
-        let storage = S3Adapter(client: S3Client(configuration: Self.s3Configuration(configuration), logger: logger.labelled("s3")), metrics: metrics)
+        let storage = S3Adapter(client: S3Client(configuration: configuration.storage, logger: logger.labelled("s3")), metrics: metrics)
         service = RecordingService(
             store: store, egress: liveKit, rooms: liveKit, storage: storage,
             configuration: try Self.serviceConfiguration(configuration.recording),
@@ -108,7 +108,7 @@ final class Application: Sendable {
         server.installShutdownSignalHandlers()
         try server.start()
         logger.notice("recording-api \(RecordingAPI.version) ready", [
-            "port": String(server.port), "database": (try? DatabaseURL(parsing: configuration.databaseURL))?.description ?? "",
+            "port": String(server.port), "database": configuration.database.description,
             "livekit": configuration.liveKit.url.absoluteString, "bucket": configuration.storage.bucket,
         ])
     }
@@ -126,25 +126,20 @@ final class Application: Sendable {
 
     private func runBackgroundWork() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.reconcileLoop() }
+            // Heals what webhooks missed, every RECORDING_RECONCILE_SECONDS (one replica at a time: a lease).
+            group.addTask {
+                await self.service.runReconcileLoop { [metrics = self.metrics] round in
+                    switch round {
+                    case .success(let summary):
+                        metrics.reconcileRun(outcome: summary.ran ? "ran" : "skipped", corrections: summary.corrections)
+                    case .failure:
+                        metrics.reconcileRun(outcome: "failed", corrections: 0)
+                    }
+                }
+            }
             if let days = configuration.recording.retentionDays {
                 group.addTask { await self.retentionLoop(days: days) }
             }
-        }
-    }
-
-    /// Heals what webhooks missed, every RECORDING_RECONCILE_SECONDS (one replica at a time: a lease).
-    private func reconcileLoop() async {
-        while !Task.isCancelled {
-            do {
-                let summary = try await service.reconcileOnce()
-                metrics.reconcileRun(outcome: summary.ran ? "ran" : "skipped", corrections: summary.corrections)
-                if summary.corrections > 0 { logger.notice("Reconcile corrected \(summary.corrections) recording(s)") }
-            } catch {
-                metrics.reconcileRun(outcome: "failed", corrections: 0)
-                logger.warning("Reconcile failed: \(error)")
-            }
-            try? await Task.sleep(for: .seconds(configuration.recording.reconcileSeconds))
         }
     }
 
@@ -171,21 +166,11 @@ extension Application {
         let connection = try LiveKitConnection(
             url: settings.url.absoluteString, apiKey: settings.apiKey, apiSecret: settings.apiSecret,
             requestTimeout: TimeInterval(settings.requestTimeoutSeconds))
-        let storage = configuration.storage
         return LiveKitAdapter(
             egressClient: EgressClient(connection: connection, logger: logger.labelled("livekit")),
             roomClient: RoomServiceClient(connection: connection, logger: logger.labelled("livekit")),
-            upload: .init(
-                accessKey: storage.accessKey, secretKey: storage.secretKey, region: storage.region,
-                endpoint: storage.endpoint.absoluteString, bucket: storage.bucket, forcePathStyle: storage.forcePathStyle),
+            upload: configuration.storage,
             metrics: metrics)
-    }
-
-    static func s3Configuration(_ configuration: Configuration) -> S3Configuration {
-        let storage = configuration.storage
-        return S3Configuration(
-            endpoint: storage.endpoint, publicEndpoint: storage.publicEndpoint, region: storage.region, bucket: storage.bucket,
-            accessKey: storage.accessKey, secretKey: storage.secretKey, forcePathStyle: storage.forcePathStyle)
     }
 
     static func serviceConfiguration(_ settings: RecordingSettings) throws -> RecordingServiceConfiguration {

@@ -25,7 +25,7 @@ struct ConfigurationTests {
         #expect(configuration.storage.bucket == "livekit-recordings")
         #expect(configuration.storage.forcePathStyle)
         #expect(configuration.storage.publicEndpoint == configuration.storage.endpoint)
-        #expect(configuration.databaseURL == "sqlite://data/recordings.db")
+        #expect(configuration.database == .sqlite(path: "data/recordings.db"))
         #expect(configuration.recording.fileTemplate == "recordings/{room}_{timestamp}.mp4")
         #expect(configuration.recording.defaultLayout == .gridDark)
         #expect(configuration.recording.stopWaitSeconds == 10)

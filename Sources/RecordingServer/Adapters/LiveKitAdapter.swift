@@ -2,6 +2,7 @@ import Foundation
 import LiveKit
 import RecordingModels
 import RecordingService
+import S3
 
 /// Connects the recording domain's ports to LiveKit's server API, translating
 /// LiveKit's types into the domain's (and leaving EgressInfo's echo of the S3
@@ -9,24 +10,14 @@ import RecordingService
 struct LiveKitAdapter: LiveKitEgress, LiveKitRooms {
     let egressClient: EgressClient
     let roomClient: RoomServiceClient
-    /// Where Egress uploads; goes into every start request.
-    let upload: UploadTarget
+    /// Where Egress uploads: the service's own bucket settings go into every start request
+    /// (LIVEKIT.md: MinIO needs `force_path_style`, an explicit endpoint and a region).
+    let upload: S3Configuration
     let metrics: ServiceMetrics
-
-    /// The bucket settings Egress needs in each request (LIVEKIT.md: MinIO needs
-    /// `force_path_style`, an explicit endpoint and a region).
-    struct UploadTarget: Sendable {
-        let accessKey: String
-        let secretKey: String
-        let region: String
-        let endpoint: String
-        let bucket: String
-        let forcePathStyle: Bool
-    }
 
     func startRoomComposite(_ request: RoomCompositeRecordingRequest) async throws(LiveKitFailure) -> EgressSnapshot {
         let s3 = S3Upload(
-            accessKey: upload.accessKey, secret: upload.secretKey, region: upload.region, endpoint: upload.endpoint,
+            accessKey: upload.accessKey, secret: upload.secretKey, region: upload.region, endpoint: upload.endpoint.absoluteString,
             bucket: upload.bucket, forcePathStyle: upload.forcePathStyle, metadata: request.metadata)
         let output = EncodedFileOutput(fileType: .mp4, filepath: request.fileKey, s3: s3)
         let encoding = request.preset.flatMap(EncodingOptionsPreset.init(rawValue:)).map(RoomCompositeEgressRequest.Encoding.preset)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RecordingModels
 import RecordingStore
+import S3
 
 /// Everything the service reads from its environment, read once at start-up
 /// (twelve-factor). Nothing below `RecordingServer` looks at the environment.
@@ -10,8 +11,9 @@ public struct Configuration: Sendable {
     public var listen: ListenSettings
     public var logging: LoggingSettings
     public var liveKit: LiveKitSettings
-    public var storage: StorageSettings
-    public var databaseURL: String
+    /// The bucket Egress uploads to; the same settings go into every Egress request.
+    public var storage: S3Configuration
+    public var database: DatabaseURL
     public var recording: RecordingSettings
     public var auth: AuthSettings
 
@@ -22,17 +24,12 @@ public struct Configuration: Sendable {
             listen: .init(reading: &reader),
             logging: .init(reading: &reader),
             liveKit: .init(reading: &reader),
-            storage: .init(reading: &reader),
-            databaseURL: reader.string("DATABASE_URL", default: "sqlite://data/recordings.db"),
+            storage: readStorage(&reader),
+            database: readDatabase(&reader),
             recording: .init(reading: &reader),
             auth: .init(reading: &reader)
         )
         configuration.auth.checkUsable(&reader)
-        do {
-            _ = try DatabaseURL(parsing: configuration.databaseURL)
-        } catch {
-            reader.problem("\(error)")
-        }
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         return configuration
     }
@@ -83,26 +80,28 @@ public struct LiveKitSettings: Sendable {
     }
 }
 
-public struct StorageSettings: Sendable {
-    public var endpoint: URL
-    /// Host put into download links (the in-cluster endpoint is often unreachable from phones).
-    public var publicEndpoint: URL
-    public var region: String
-    public var bucket: String
-    public var accessKey: String
-    public var secretKey: String
-    public var forcePathStyle: Bool
-
-    init(reading env: inout EnvironmentReader) {
+extension Configuration {
+    static func readStorage(_ env: inout EnvironmentReader) -> S3Configuration {
         let endpoint = env.url("S3_ENDPOINT", required: true, meaning: "the S3/MinIO endpoint Egress uploads to, e.g. http://minio.livekit:9000")
             ?? URL(string: "http://invalid")!
-        self.endpoint = endpoint
-        publicEndpoint = env.url("S3_PUBLIC_ENDPOINT", required: false, meaning: "") ?? endpoint
-        region = env.string("S3_REGION", default: "us-east-1")
-        bucket = env.string("S3_BUCKET", default: "livekit-recordings")
-        accessKey = env.required("S3_ACCESS_KEY", "the access key Egress and this service use for the bucket")
-        secretKey = env.required("S3_SECRET_KEY", "the secret of S3_ACCESS_KEY")
-        forcePathStyle = env.boolean("S3_FORCE_PATH_STYLE", default: true)
+        return S3Configuration(
+            endpoint: endpoint,
+            // The host put into download links: the in-cluster endpoint is often unreachable from phones.
+            publicEndpoint: env.url("S3_PUBLIC_ENDPOINT", required: false, meaning: ""),
+            region: env.string("S3_REGION", default: "us-east-1"),
+            bucket: env.string("S3_BUCKET", default: "livekit-recordings"),
+            accessKey: env.required("S3_ACCESS_KEY", "the access key Egress and this service use for the bucket"),
+            secretKey: env.required("S3_SECRET_KEY", "the secret of S3_ACCESS_KEY"),
+            forcePathStyle: env.boolean("S3_FORCE_PATH_STYLE", default: true))
+    }
+
+    static func readDatabase(_ env: inout EnvironmentReader) -> DatabaseURL {
+        do {
+            return try DatabaseURL(parsing: env.string("DATABASE_URL", default: "sqlite://data/recordings.db"))
+        } catch {
+            env.problem("\(error)")
+            return .sqlite(path: "data/recordings.db")
+        }
     }
 }
 
