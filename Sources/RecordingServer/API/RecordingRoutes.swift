@@ -112,14 +112,14 @@ struct RecordingRoutes: Sendable {
 
     /// Loads the recording to learn its room, then checks the caller may act on that room.
     private func authorizeOnRecording(
-        _ principal: Principal, _ egressId: String, _ request: Request, _ action: (String) -> Action
+        _ principal: Principal, _ egressId: String, _ request: Request, _ action: (String?) -> Action
     ) async throws(APIError) {
         if case .participant = principal {
             let recording = try await domain { try await service.status(egressId: egressId) }
             try await gate.admit(principal, action(recording.roomName), request: request, egressId: egressId)
         } else {
             // Operators and open mode may act on any room: no need to read the recording first.
-            try await gate.admit(principal, action(""), request: request, egressId: egressId)
+            try await gate.admit(principal, action(nil), request: request, egressId: egressId)
         }
     }
 

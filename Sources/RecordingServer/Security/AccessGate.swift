@@ -108,8 +108,8 @@ extension Action {
 
     var room: String? {
         switch self {
-        case .start(let room), .stop(let room), .status(let room), .updateLayout(let room), .download(let room): room
-        case .list(let room): room
+        case .start(let room): room
+        case .stop(let room), .status(let room), .updateLayout(let room), .download(let room), .list(let room): room
         case .listRooms, .delete, .readAudit: nil
         }
     }
@@ -124,7 +124,7 @@ struct AuditTrail: Sendable {
     func record(_ action: Action, by principal: Principal, request: Request, egressId: String?, outcome: String) async {
         let record = AuditRecord(
             id: UUID().uuidString, at: EpochMilliseconds(Date()), actor: principal.auditName, actorKind: principal.actorKind,
-            action: action.auditName, egressId: egressId, roomName: action.room.flatMap { $0.isEmpty ? nil : $0 }, remoteAddress: request.remoteAddress, outcome: outcome)
+            action: action.auditName, egressId: egressId, roomName: action.room, remoteAddress: request.remoteAddress, outcome: outcome)
         do {
             try await store.appendAudit(record)
         } catch {

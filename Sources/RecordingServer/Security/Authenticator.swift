@@ -41,7 +41,10 @@ struct Authenticator: Sendable {
     func authorize(_ principal: Principal, _ action: Action) throws(APIError) {
         guard case .participant(_, let tokenRoom) = principal else { return }
         switch action {
-        case .start(let room), .stop(let room), .status(let room), .updateLayout(let room), .download(let room):
+        case .start(let room):
+            guard room == tokenRoom else { throw .forbidden("Your token is for another room than this recording's.") }
+        case .stop(let room), .status(let room), .updateLayout(let room), .download(let room):
+            // A participant's recording room is always known (nil fails closed).
             guard room == tokenRoom else { throw .forbidden("Your token is for another room than this recording's.") }
         case .list(let room):
             guard room == nil || room == tokenRoom else { throw .forbidden("Your token only allows listing your own room's recordings.") }

@@ -28,10 +28,12 @@ enum Principal: Sendable, Equatable {
 /// What a caller wants to do, with the room it concerns where that matters.
 enum Action: Sendable, Equatable {
     case start(room: String)
-    case stop(room: String)
-    case status(room: String)
-    case updateLayout(room: String)
-    case download(room: String)
+    /// Acting on an existing recording: its room, or nil when the caller may act on any
+    /// room and the recording was not read to find out (operators, open mode).
+    case stop(room: String?)
+    case status(room: String?)
+    case updateLayout(room: String?)
+    case download(room: String?)
     /// Listing, optionally filtered to a room.
     case list(room: String?)
     case listRooms
