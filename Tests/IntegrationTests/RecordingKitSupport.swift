@@ -111,7 +111,7 @@ final class LostStartReply: URLProtocol {
         var forwarded = URLRequest(url: request.url!)
         forwarded.httpMethod = request.httpMethod
         forwarded.allHTTPHeaderFields = request.allHTTPHeaderFields
-        forwarded.httpBody = Self.body(of: request)
+        forwarded.httpBody = request.bodyData
         let port = request.url?.port ?? 0
         let isStart = request.httpMethod == "POST" && request.url?.path == "/api/recording/start"
         let drop = isStart && Self.armed.withLock { $0.remove(port) != nil }
@@ -138,21 +138,6 @@ final class LostStartReply: URLProtocol {
 
     override func stopLoading() {}
 
-    /// URLSession moves a body set with `httpBody` into a stream before the protocol sees it.
-    private static func body(of request: URLRequest) -> Data? {
-        if let body = request.httpBody { return body }
-        guard let stream = request.httpBodyStream else { return nil }
-        stream.open()
-        defer { stream.close() }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while stream.hasBytesAvailable {
-            let read = stream.read(&buffer, maxLength: buffer.count)
-            guard read > 0 else { break }
-            data.append(buffer, count: read)
-        }
-        return data
-    }
 }
 
 /// Carries the URLProtocol (not Sendable) into URLSession's completion handler, its

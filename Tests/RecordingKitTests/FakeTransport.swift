@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -105,7 +106,7 @@ final class FakeURLProtocol: URLProtocol {
         }
         let seen = SeenRequest(
             method: request.httpMethod ?? "GET", url: url,
-            headers: request.allHTTPHeaderFields ?? [:], body: Self.body(of: request))
+            headers: request.allHTTPHeaderFields ?? [:], body: request.bodyData ?? Data())
         switch server.answer(seen) {
         case .connectionLost:
             client?.urlProtocol(self, didFailWithError: URLError(.networkConnectionLost))
@@ -119,21 +120,6 @@ final class FakeURLProtocol: URLProtocol {
 
     override func stopLoading() {}
 
-    /// URLSession may hand the body over as a stream rather than `httpBody`.
-    private static func body(of request: URLRequest) -> Data {
-        if let body = request.httpBody { return body }
-        guard let stream = request.httpBodyStream else { return Data() }
-        stream.open()
-        defer { stream.close() }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while stream.hasBytesAvailable {
-            let read = stream.read(&buffer, maxLength: buffer.count)
-            if read <= 0 { break }
-            data.append(buffer, count: read)
-        }
-        return data
-    }
 }
 
 /// Records the waits instead of waiting.
