@@ -37,7 +37,13 @@ struct OperationsShutdownTests {
 
             let signalled = ContinuousClock.now
             async let exitStatus = stack.service.stop()
-            try await Task.sleep(for: .milliseconds(300))
+            // Once the server says it accepts no more, a new connection must be refused. (A fixed
+            // 300 ms guess raced the signal's delivery on a loaded machine: a connection made
+            // before the listeners closed was rightly accepted, then closed unanswered.)
+            let stoppedAccepting = try await eventually(within: 10) {
+                stack.service.log.contains("shutting down: no new connections")
+            }
+            try #require(stoppedAccepting, "the server never logged that it stopped accepting")
             let lateConnection = RawHTTP.connect(port: port)
             let status = await exitStatus
             let drained = ContinuousClock.now - signalled
