@@ -94,6 +94,17 @@ final class SQLRecordingStore: Sendable {
         throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while updating \(recording.id)")
     }
 
+    /// One versioned UPDATE; a unique violation is left to the caller.
+    private static func updateOnce(_ recording: StoredRecording, on connection: any SQLConnection) throws -> StoredRecording {
+        var parameters = Self.parameters(recording)
+        parameters.append(.integer(Int64(recording.version)))
+        if let row = try connection.query(Self.updateSQL, parameters).first {
+            return try Self.recording(from: row)
+        }
+        let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
+        throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
+    }
+
     func recording(id: String) async throws -> StoredRecording? {
         try await recordings(where: "id = $1", [.text(id)]).first
     }
@@ -143,17 +154,6 @@ final class SQLRecordingStore: Sendable {
 
     func appendAudit(_ record: AuditRecord) async throws {
         try await run { try Self.appendAudit(record, on: $0) }
-    }
-
-    /// One versioned UPDATE; a unique violation is left to the caller.
-    private static func updateOnce(_ recording: StoredRecording, on connection: any SQLConnection) throws -> StoredRecording {
-        var parameters = Self.parameters(recording)
-        parameters.append(.integer(Int64(recording.version)))
-        if let row = try connection.query(Self.updateSQL, parameters).first {
-            return try Self.recording(from: row)
-        }
-        let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
-        throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
     }
 
     private static func appendAudit(_ record: AuditRecord, on connection: any SQLConnection) throws {
