@@ -71,11 +71,11 @@ public struct DatabaseURLError: LocalizedError, Sendable, Equatable, CustomStrin
 
 /// Builds the store `DATABASE_URL` names.
 public enum RecordingStoreFactory {
-    public static func makeStore(databaseURL: String, postgresPoolSize: Int = 4) throws -> any RecordingStore {
+    public static func makeStore(databaseURL: String, postgresPoolSize: Int = PostgresRecordingStore.defaultPoolSize) throws -> any RecordingStore {
         try makeStore(DatabaseURL(parsing: databaseURL), postgresPoolSize: postgresPoolSize)
     }
 
-    public static func makeStore(_ url: DatabaseURL, postgresPoolSize: Int = 4) throws -> any RecordingStore {
+    public static func makeStore(_ url: DatabaseURL, postgresPoolSize: Int = PostgresRecordingStore.defaultPoolSize) throws -> any RecordingStore {
         switch url {
         case .sqlite(let path): try SQLiteRecordingStore(path: path)
         case .postgres: try PostgresRecordingStore(url: url, poolSize: postgresPoolSize)

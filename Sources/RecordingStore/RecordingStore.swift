@@ -24,6 +24,12 @@ public protocol RecordingStore: Sendable {
     @discardableResult
     func update(_ recording: StoredRecording) async throws -> StoredRecording
 
+    /// `update` and `appendAudit` in one transaction (one round trip to the database instead
+    /// of two): the audit row is written only if the update is, and both or neither survive.
+    /// Throws as `update` does.
+    @discardableResult
+    func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording
+
     func recording(id: String) async throws -> StoredRecording?
     func recording(egressId: String) async throws -> StoredRecording?
     /// The active recording of a room (reservation included), if any.
@@ -51,6 +57,16 @@ public protocol RecordingStore: Sendable {
 
     /// A cheap round trip, for `/ready`.
     func ping() async throws
+}
+
+extension RecordingStore {
+    /// Two calls, for stores where a call costs nothing (in memory): not atomic.
+    @discardableResult
+    public func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
+        let written = try await update(recording)
+        try await appendAudit(record)
+        return written
+    }
 }
 
 public struct RecordingQuery: Sendable, Equatable {

@@ -38,6 +38,8 @@ import TestSupport
         let store = try PostgresRecordingStore(url: cluster.url, poolSize: 2)
         try await store.migrate()
         try await store.insert(Fixture.recording(id: "rec-1", status: .active))
+        // Prepared on the connections that the restart breaks: the new ones prepare afresh.
+        #expect(try await store.recording(id: "rec-1")?.status == .active)
 
         try cluster.restart()
 

@@ -55,15 +55,60 @@ final class PostgresConnection: SQLConnection {
     /// False once the server went away (restart, network cut): the pool then opens a new one.
     var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
+    /// Statements this connection has prepared (`PQprepare`), by SQL text: the server parses
+    /// and plans each once per connection instead of on every call. Names live as long as the
+    /// session, so a new connection (after a restart) starts with an empty cache.
+    private var prepared: [String: PreparedStatement] = [:]
+    private var nextStatementNumber = 0
+    static let statementCacheLimit = 64
+
+    private struct PreparedStatement {
+        var name: String
+        /// The types the statement was prepared with (0: inferred by the server).
+        var types: [Oid]
+    }
+
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> SQLResult {
         // Parameters travel separately from the SQL text, as text with an explicit type.
         let types: [Oid] = parameters.map(Self.typeOid)
         let texts: [String?] = parameters.map(Self.text)
+        if let statement = try preparedStatement(sql, types: types) {
+            let result = withOptionalCStrings(texts) { PQexecPrepared(handle, statement.name, Int32(texts.count), $0, nil, nil, 0) }
+            guard let result, Self.field(result, "C") == undefinedPreparedStatement else { return try consume(result) }
+            // The session lost its statements (a DISCARD ALL, a pooler between us and the
+            // server): forget them (the next call prepares again) and run this one unprepared.
+            PQclear(result)
+            prepared.removeAll()
+        }
         let result = withOptionalCStrings(texts) { values in
             PQexecParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
         }
         return try consume(result)
+    }
+
+    /// How many statements are prepared and kept (for tests).
+    var preparedStatementCount: Int { prepared.count }
+
+    /// The statement for `sql`, prepared on first use; nil when this call's parameter types
+    /// differ from the prepared ones (a NULL then decides nothing: the server inferred it), so
+    /// it runs unprepared rather than have the server read a value as another type.
+    private func preparedStatement(_ sql: String, types: [Oid]) throws -> PreparedStatement? {
+        if let statement = prepared[sql] {
+            let compatible = statement.types.count == types.count
+                && zip(statement.types, types).allSatisfy { $0 == $1 || $0 == 0 || $1 == 0 }
+            return compatible ? statement : nil
+        }
+        if prepared.count >= Self.statementCacheLimit {
+            // A bound, not an expected case: the store's SQL is a small fixed set.
+            _ = try consume(PQexec(handle, "DEALLOCATE ALL"))
+            prepared.removeAll()
+        }
+        nextStatementNumber += 1
+        let statement = PreparedStatement(name: "recording_store_\(nextStatementNumber)", types: types)
+        _ = try consume(PQprepare(handle, statement.name, sql, Int32(types.count), types))
+        prepared[sql] = statement
+        return statement
     }
 
     func executeScript(_ sql: String) throws {
@@ -105,13 +150,21 @@ final class PostgresConnection: SQLConnection {
         return (0..<rowCount).map { row in
             SQLRow(values: (0..<columnCount).map { column in
                 if PQgetisnull(result, row, column) == 1 { return .null }
-                let text = String(cString: PQgetvalue(result, row, column))
+                let text = Self.text(result, row, column)
                 switch types[Int(column)] {
                 case boolOid: return .bool(text == "t")
                 case int8Oid, int4Oid, int2Oid: return Int64(text).map(SQLValue.integer) ?? .text(text)
                 default: return .text(text)
                 }
             })
+        }
+    }
+
+    /// The value's bytes with their length from libpq: no `strlen`, one copy.
+    private static func text(_ result: OpaquePointer, _ row: Int32, _ column: Int32) -> String {
+        let count = Int(PQgetlength(result, row, column))
+        return PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: count) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
         }
     }
 
@@ -144,6 +197,8 @@ private let int8Oid: Oid = 20
 private let int2Oid: Oid = 21
 private let int4Oid: Oid = 23
 private let textOid: Oid = 25
+/// SQLSTATE invalid_sql_statement_name: "prepared statement ... does not exist".
+private let undefinedPreparedStatement = "26000"
 
 /// Calls `body` with a C array of C strings (with a nil after the last) that live for the call.
 private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {

@@ -33,7 +33,10 @@ final class PostgresDatabase: SQLDatabase {
     }
 
     private func checkOut() async -> PoolSlot {
-        await withCheckedContinuation { (continuation: CheckedContinuation<PoolSlot, Never>) in
+        // A free slot is taken without suspending: a continuation resumed at once still
+        // re-enqueues the task on its executor, one more turn of the event loop per call.
+        if let slot = slots.withLock({ $0.free.popLast() }) { return slot }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<PoolSlot, Never>) in
             let slot: PoolSlot? = slots.withLock { state in
                 if let slot = state.free.popLast() { return slot }
                 state.waiters.append(continuation)

@@ -11,6 +11,10 @@ extension SQLBackedRecordingStore {
     public func insert(_ recording: StoredRecording) async throws { try await store.insert(recording) }
     @discardableResult
     public func update(_ recording: StoredRecording) async throws -> StoredRecording { try await store.update(recording) }
+    @discardableResult
+    public func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
+        try await store.update(recording, appendingAudit: record)
+    }
     public func recording(id: String) async throws -> StoredRecording? { try await store.recording(id: id) }
     public func recording(egressId: String) async throws -> StoredRecording? { try await store.recording(egressId: egressId) }
     public func activeRecording(roomName: String) async throws -> StoredRecording? { try await store.activeRecording(roomName: roomName) }

@@ -57,22 +57,52 @@ final class SQLRecordingStore: Sendable {
     }
 
     func update(_ recording: StoredRecording) async throws -> StoredRecording {
-        try await run { connection in
-            for _ in 0..<3 {
-                do {
-                    var parameters = Self.parameters(recording)
-                    parameters.append(.integer(Int64(recording.version)))
-                    if let row = try connection.query(Self.updateSQL, parameters).first {
-                        return try Self.recording(from: row)
-                    }
-                    let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
-                    throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
-                } catch DatabaseFailure.uniqueViolation(let detail) {
-                    try Self.explain(uniqueViolation: detail, for: recording, connection: connection)
+        try await run { try Self.update(recording, on: $0) }
+    }
+
+    func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
+        // IMMEDIATE: SQLite takes the write lock before reading, as a single UPDATE would.
+        let begin = database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let written: StoredRecording? = try await run { connection in
+            do {
+                return try connection.transaction(begin: begin) {
+                    let written = try Self.updateOnce(recording, on: connection)
+                    try Self.appendAudit(record, on: connection)
+                    return written
                 }
+            } catch DatabaseFailure.uniqueViolation {
+                return nil  // rolled back
             }
-            throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while updating \(recording.id)")
         }
+        if let written { return written }
+        // A unique index refused the row. PostgreSQL aborted the transaction, so the read
+        // that says which recording holds the room could not happen in it: the plain calls
+        // explain it (the rare path pays the second round trip).
+        let explained = try await update(recording)
+        try await appendAudit(record)
+        return explained
+    }
+
+    private static func update(_ recording: StoredRecording, on connection: any SQLConnection) throws -> StoredRecording {
+        for _ in 0..<3 {
+            do {
+                return try updateOnce(recording, on: connection)
+            } catch DatabaseFailure.uniqueViolation(let detail) {
+                try Self.explain(uniqueViolation: detail, for: recording, connection: connection)
+            }
+        }
+        throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while updating \(recording.id)")
+    }
+
+    /// One versioned UPDATE; a unique violation is left to the caller.
+    private static func updateOnce(_ recording: StoredRecording, on connection: any SQLConnection) throws -> StoredRecording {
+        var parameters = Self.parameters(recording)
+        parameters.append(.integer(Int64(recording.version)))
+        if let row = try connection.query(Self.updateSQL, parameters).first {
+            return try Self.recording(from: row)
+        }
+        let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
+        throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
     }
 
     func recording(id: String) async throws -> StoredRecording? {
@@ -104,7 +134,7 @@ final class SQLRecordingStore: Sendable {
         // One row more than asked says whether another page exists, without COUNT.
         let sql = "SELECT \(Self.columns) FROM recordings\(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT \(filter.next)"
         let parameters = filter.parameters + [.integer(Int64(limit + 1))]
-        let rows = try await run { try $0.query(sql, parameters) }
+        let rows = try await read { try $0.query(sql, parameters) }
         let recordings = try rows.prefix(limit).map(Self.recording(from:))
         let next = rows.count > limit ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
         return RecordingPage(recordings: recordings, nextCursor: next)
@@ -123,17 +153,19 @@ final class SQLRecordingStore: Sendable {
     // MARK: Audit
 
     func appendAudit(_ record: AuditRecord) async throws {
-        _ = try await run { connection in
-            try connection.execute(
-                """
-                INSERT INTO audit (id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                """,
-                [
-                    .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
-                    SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
-                ])
-        }
+        try await run { try Self.appendAudit(record, on: $0) }
+    }
+
+    private static func appendAudit(_ record: AuditRecord, on connection: any SQLConnection) throws {
+        try connection.execute(
+            """
+            INSERT INTO audit (id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """,
+            [
+                .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
+                SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
+            ])
     }
 
     func audit(_ query: AuditQuery) async throws -> AuditPage {
@@ -150,7 +182,7 @@ final class SQLRecordingStore: Sendable {
             FROM audit\(filter.whereClause) ORDER BY at DESC, id DESC LIMIT \(filter.next)
             """
         let parameters = filter.parameters + [.integer(Int64(limit + 1))]
-        let rows = try await run { try $0.query(sql, parameters) }
+        let rows = try await read { try $0.query(sql, parameters) }
         let records = try rows.prefix(limit).map { row in
             AuditRecord(
                 id: try row.text(0), at: EpochMilliseconds(try row.integer(1)), actor: try row.text(2), actorKind: try row.text(3),
@@ -188,8 +220,17 @@ final class SQLRecordingStore: Sendable {
 
     /// Runs `body` on a connection and turns driver failures into the protocol's errors.
     private func run<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        try await translatingFailures { try await database.withConnection(body) }
+    }
+
+    /// `run` for a `body` that only reads (see `SQLDatabase.withReadConnection`).
+    private func read<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        try await translatingFailures { try await database.withReadConnection(body) }
+    }
+
+    private func translatingFailures<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await database.withConnection(body)
+            return try await body()
         } catch let error as RecordingStoreError {
             throw error
         } catch let failure as DatabaseFailure {
@@ -199,7 +240,7 @@ final class SQLRecordingStore: Sendable {
 
     private func recordings(where condition: String, _ parameters: [SQLValue]) async throws -> [StoredRecording] {
         let sql = "SELECT \(Self.columns) FROM recordings WHERE \(condition)"
-        return try await run { try $0.query(sql, parameters) }.map(Self.recording(from:))
+        return try await read { try $0.query(sql, parameters) }.map(Self.recording(from:))
     }
 
     /// Turns a unique violation into the protocol's answer. Returns (so the caller retries)

@@ -60,6 +60,8 @@ enum DatabaseFailure: Error, Sendable, CustomStringConvertible {
     case uniqueViolation(detail: String)
     /// The connection is gone (server restarted, network cut); worth one retry on a fresh one.
     case connectionLost(String)
+    /// SQLite: the file is locked by another connection (`SQLITE_BUSY`) past the busy timeout.
+    case busy(String)
     case failed(String)
     case decoding(String)
 
@@ -67,7 +69,7 @@ enum DatabaseFailure: Error, Sendable, CustomStringConvertible {
         switch self {
         case .uniqueViolation(let detail): "unique constraint violated: \(detail)"
         case .connectionLost(let message): "connection lost: \(message)"
-        case .failed(let message): message
+        case .busy(let message), .failed(let message): message
         case .decoding(let message): "unexpected value from the database: \(message)"
         }
     }
@@ -109,6 +111,16 @@ extension SQLConnection {
 protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
     func withConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T
+    /// For `body`s that only read, one statement at a time: a driver may run them on a
+    /// read-only connection, and on the caller's thread when that cannot block (SQLite in
+    /// WAL mode); the result reflects every write that completed before the call.
+    func withReadConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T
+}
+
+extension SQLDatabase {
+    func withReadConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        try await withConnection(body)
+    }
 }
 
 enum SQLDialect: Sendable {

@@ -1,19 +1,26 @@
 import CSQLite
-import Dispatch
 import Foundation
 
 /// One SQLite connection (`sqlite3*`), closed when the last reference goes.
-/// Not thread-safe by itself: `SQLiteDatabase` only touches it from its serial queue.
+/// Not thread-safe by itself: `SQLiteDatabase` hands it to one thread at a time (the
+/// writer through its serial queue, readers through `SQLiteReaderPool`).
 final class SQLiteConnection: SQLConnection {
     private let handle: OpaquePointer
+    /// Prepared statements by their SQL text as the store wrote it (`$N` placeholders). Preparing
+    /// was a tenth of a status request (bench/README.md); the store's SQL is a small fixed set
+    /// (filters only add conditions from a few optional fields), so the cache stays small.
+    private var statements: [String: SQLiteStatement] = [:]
+    static let statementCacheLimit = 64
 
-    /// Opens (creating if missing) the database file at `path`, in WAL mode so readers in
-    /// other processes do not block the writer, with foreign keys on and a busy timeout so a
-    /// second process writing the same file waits instead of failing at once.
-    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+    /// Opens the database file at `path`. The writer (`readOnly: false`) creates a missing
+    /// file and puts it in WAL mode, so readers (other connections, other processes) do not
+    /// block it nor it them, with foreign keys on and a busy timeout so a second process
+    /// writing the same file waits instead of failing at once. A reader opens the file read
+    /// only (it cannot write by mistake) and is given its own busy timeout.
+    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws {
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &opened, flags, nil)
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let code = sqlite3_open_v2(path, &opened, access | SQLITE_OPEN_NOMUTEX, nil)
         guard code == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_close_v2(opened)
@@ -22,16 +29,24 @@ final class SQLiteConnection: SQLConnection {
         handle = opened
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        try executeScript("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        if !readOnly {
+            try executeScript("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        }
     }
 
     deinit {
+        // Statements first: a connection with live statements would only close as a zombie.
+        statements.removeAll()
         sqlite3_close_v2(handle)
     }
 
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> SQLResult {
-        let statement = try SQLiteStatement(connection: self, handle: handle, sql: Self.sqlitePlaceholders(sql))
+        let statement = try cachedStatement(sql)
+        // Reset ends the statement's read transaction (a statement left stepping would pin
+        // an old snapshot: stale reads, and a WAL that checkpoints cannot shrink); cleared
+        // bindings mean a call that binds fewer parameters cannot inherit the last call's.
+        defer { statement.reset() }
         try statement.bind(parameters)
         let rows = try statement.rows()
         return SQLResult(rows: rows, changes: Int(sqlite3_changes(handle)))
@@ -42,16 +57,30 @@ final class SQLiteConnection: SQLConnection {
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
         guard code == SQLITE_OK else {
-            throw failure(code: code, message: message.map { String(cString: $0) })
+            throw Self.failure(handle, code: code, message: message.map { String(cString: $0) })
         }
     }
 
-    func failure(code: Int32, message: String? = nil) -> DatabaseFailure {
+    /// How many statements are prepared and kept (for tests).
+    var cachedStatementCount: Int { statements.count }
+
+    private func cachedStatement(_ sql: String) throws -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        // A bound, not an expected case: SQL built from user input would be a bug elsewhere.
+        if statements.count >= Self.statementCacheLimit { statements.removeAll() }
+        let statement = try SQLiteStatement(handle: handle, sql: Self.sqlitePlaceholders(sql))
+        statements[sql] = statement
+        return statement
+    }
+
+    static func failure(_ handle: OpaquePointer, code: Int32, message: String? = nil) -> DatabaseFailure {
         let text = message ?? String(cString: sqlite3_errmsg(handle))
         switch code {
         case constraintUnique, constraintPrimaryKey:
             // "UNIQUE constraint failed: recordings.room_name"
             return .uniqueViolation(detail: text)
+        case _ where code & 0xff == SQLITE_BUSY:
+            return .busy("SQLite error \(code): \(text)")
         default:
             return .failed("SQLite error \(code): \(text)")
         }
@@ -70,23 +99,29 @@ final class SQLiteConnection: SQLConnection {
 private let constraintUnique = SQLITE_CONSTRAINT | (8 << 8)
 private let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)
 
-/// A prepared statement, finalized when it goes out of scope.
+/// A prepared statement, finalized when the connection's cache lets it go.
 private final class SQLiteStatement {
-    private let connection: SQLiteConnection
     private let handle: OpaquePointer
     private let statement: OpaquePointer
 
-    init(connection: SQLiteConnection, handle: OpaquePointer, sql: String) throws {
+    init(handle: OpaquePointer, sql: String) throws {
         var prepared: OpaquePointer?
         let code = sqlite3_prepare_v2(handle, sql, -1, &prepared, nil)
-        guard code == SQLITE_OK, let prepared else { throw connection.failure(code: code) }
-        self.connection = connection
+        guard code == SQLITE_OK, let prepared else {
+            sqlite3_finalize(prepared)
+            throw SQLiteConnection.failure(handle, code: code)
+        }
         self.handle = handle
         self.statement = prepared
     }
 
     deinit {
         sqlite3_finalize(statement)
+    }
+
+    func reset() {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
     }
 
     func bind(_ parameters: [SQLValue]) throws {
@@ -99,7 +134,7 @@ private final class SQLiteStatement {
                 case .bool(let flag): sqlite3_bind_int64(statement, index, flag ? 1 : 0)
                 case .text(let text): sqlite3_bind_text(statement, index, text, -1, csqlite_transient())
                 }
-            guard code == SQLITE_OK else { throw connection.failure(code: code) }
+            guard code == SQLITE_OK else { throw SQLiteConnection.failure(handle, code: code) }
         }
     }
 
@@ -110,7 +145,7 @@ private final class SQLiteStatement {
             switch code {
             case SQLITE_ROW: rows.append(currentRow())
             case SQLITE_DONE: return rows
-            default: throw connection.failure(code: code)
+            default: throw SQLiteConnection.failure(handle, code: code)
             }
         }
     }
@@ -123,73 +158,16 @@ private final class SQLiteStatement {
             switch sqlite3_column_type(statement, column) {
             case SQLITE_NULL: values.append(.null)
             case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(statement, column)))
-            default:
-                let text = sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
-                values.append(.text(text))
+            default: values.append(.text(text(column)))
             }
         }
         return SQLRow(values: values)
     }
-}
 
-/// The SQLite side of `SQLDatabase`: one connection behind one serial queue. SQLite
-/// allows one writer at a time anyway, and a single connection keeps a reservation's
-/// insert and its follow-up read in order. Work runs on the queue's thread, so a slow
-/// disk never blocks Swift concurrency's cooperative pool.
-final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
-    // @unchecked: `connection` is only touched on `queue`.
-    private let connection: SQLiteConnection
-    private let queue: DispatchQueue
-    private let path: String
-    /// The file the connection opened; see `requireSameFile`.
-    private let identity: FileIdentity?
-    let dialect = SQLDialect.sqlite
-
-    init(path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw DatabaseFailure.failed("cannot create the directory \(directory.path) for the SQLite database: \(error.localizedDescription)")
-        }
-        connection = try SQLiteConnection(path: path)
-        queue = DispatchQueue(label: "recording-store.sqlite")
-        self.path = path
-        identity = FileIdentity(path: path)
-    }
-
-    func withConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result {
-                    try self.requireSameFile()
-                    return try body(self.connection)
-                })
-            }
-        }
-    }
-
-    /// SQLite keeps using a file that was deleted or replaced under it (an `rm`, a restore,
-    /// a volume remounted): every write would answer "ok" into an unlinked inode and vanish
-    /// at the next restart. One `stat` per call (microseconds) turns that into a loud,
-    /// retryable `unavailable` (503 `database_unavailable`, `/ready` failing).
-    private func requireSameFile() throws {
-        guard let identity, FileIdentity(path: path) != identity else { return }
-        throw DatabaseFailure.failed(
-            "the SQLite database file \(path) was deleted or replaced while the service was running; "
-                + "restore it and restart the service (writes since then were refused)")
-    }
-}
-
-/// Device and inode of a file: what stays the same while the file is the same file.
-struct FileIdentity: Equatable {
-    let device: UInt64
-    let inode: UInt64
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
+    /// The column's UTF-8 bytes with their length from SQLite: no `strlen`, one copy.
+    private func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 }

@@ -1,0 +1,36 @@
+import Foundation
+import RecordingModels
+import RecordingStore
+import Testing
+
+/// `update(_:appendingAudit:)`: what a start or a stop writes, in one transaction.
+@Suite struct UpdateWithAuditTests {
+    @Test(arguments: StoreKind.available)
+    func updateWithAuditWritesBothOrNeither(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            let reservation = Fixture.recording(id: "rec-1", room: "a")
+            try await store.insert(reservation)
+            try await store.insert(Fixture.recording(id: "rec-2", egressId: "EG_taken", room: "b", status: .active))
+
+            var attached = reservation
+            attached.egressId = "EG_1"
+            attached.status = .active
+            let written = try await store.update(attached, appendingAudit: Fixture.audit(id: "audit-ok", at: 1, egressId: "EG_1"))
+            #expect(written.version == 2)
+            #expect(try await store.recording(egressId: "EG_1") == written)
+
+            // A stale version: neither the row nor the audit line.
+            await #expect(throws: RecordingStoreError.conflict(id: "rec-1")) {
+                try await store.update(attached, appendingAudit: Fixture.audit(id: "audit-conflict", at: 2))
+            }
+            // A unique index refusing the row is explained as the plain update does.
+            var duplicate = written
+            duplicate.egressId = "EG_taken"
+            await #expect(throws: RecordingStoreError.duplicateEgress(egressId: "EG_taken")) {
+                try await store.update(duplicate, appendingAudit: Fixture.audit(id: "audit-duplicate", at: 3))
+            }
+            #expect(try await store.audit(AuditQuery()).records.map(\.id) == ["audit-ok"])
+            #expect(try await store.recording(id: "rec-1") == written)
+        }
+    }
+}
