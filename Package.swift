@@ -60,6 +60,9 @@ let package = Package(
         .target(name: "RecordingKit", dependencies: ["RecordingModels"]),
         .executableTarget(name: "room-recording", dependencies: ["RecordingKit"]),
 
+        // MARK: Benchmarks (bench/README.md)
+        .executableTarget(name: "livekit-client-bench", dependencies: ["LiveKit"], path: "bench/LiveKitClientBench"),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
