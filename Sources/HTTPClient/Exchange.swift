@@ -212,17 +212,23 @@ extension HTTPClientRequest.Method {
 
 // MARK: C callbacks (free functions: libevent calls them on the loop thread)
 
+// Each callback may drop the last retain on the exchange (evhttp's or the deadline's):
+// `withExtendedLifetime` keeps it alive until the method returns.
+
 private func onExchangeResponse(_ request: UnsafeMutablePointer<evhttp_request>?, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
-    Unmanaged<Exchange>.fromOpaque(argument).takeUnretainedValue().answered(request)
+    let exchange = Unmanaged<Exchange>.fromOpaque(argument).takeUnretainedValue()
+    withExtendedLifetime(exchange) { exchange.answered(request) }
 }
 
 private func onExchangeError(_ error: evhttp_request_error, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
-    Unmanaged<Exchange>.fromOpaque(argument).takeUnretainedValue().failed(error)
+    let exchange = Unmanaged<Exchange>.fromOpaque(argument).takeUnretainedValue()
+    withExtendedLifetime(exchange) { exchange.failed(error) }
 }
 
 private func onExchangeDeadline(_ socket: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
-    Unmanaged<Exchange>.fromOpaque(argument).takeUnretainedValue().deadlinePassed()
+    let exchange = Unmanaged<Exchange>.fromOpaque(argument).takeUnretainedValue()
+    withExtendedLifetime(exchange) { exchange.deadlinePassed() }
 }
