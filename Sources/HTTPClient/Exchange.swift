@@ -50,8 +50,8 @@ final class Exchange: @unchecked Sendable {
     func send(on connection: OpaquePointer) {
         if case .finished = state { return pool.checkInSoon(connection) }
         guard let evRequest = evhttp_request_new(onExchangeResponse, me) else {
-            finish(.failure(HTTPClientError(.transport, "libevent could not create a request")))
-            return pool.checkInSoon(connection)
+            pool.checkInSoon(connection)
+            return finish(.failure(HTTPClientError(.transport, "libevent could not create a request")))
         }
         evhttp_request_set_error_cb(evRequest, onExchangeError)
         let headers = evhttp_request_get_output_headers(evRequest)
@@ -69,8 +69,8 @@ final class Exchange: @unchecked Sendable {
             Unmanaged.passUnretained(self).release()
             evhttp_request_free(evRequest)
             state = .created
-            finish(.failure(HTTPClientError(.transport, "libevent could not send the request to \(pool.host):\(pool.port)")))
             pool.checkInSoon(connection)
+            finish(.failure(HTTPClientError(.transport, "libevent could not send the request to \(pool.host):\(pool.port)")))
         }
     }
 
@@ -117,17 +117,19 @@ final class Exchange: @unchecked Sendable {
             return
         }
         // A cancel calls no request callback: this is evhttp's last word on the request.
-        let connection = releaseConnection()
+        // Checked in before the caller resumes, so its next request finds the connection idle.
+        if let connection = releaseConnection() { pool.checkInSoon(connection) }
         finish(.failure(cancelReason ?? HTTPClientError(.cancelled, "the request was cancelled")))
         Unmanaged.passUnretained(self).release()
-        if let connection { pool.checkInSoon(connection) }
     }
 
     fileprivate func answered(_ evRequest: UnsafeMutablePointer<evhttp_request>?) {
         let connection = releaseConnection()
-        finish(outcome(evRequest, connection: connection))
-        Unmanaged.passUnretained(self).release()
+        let result = outcome(evRequest, connection: connection)
+        // Checked in before the caller resumes, so its next request finds the connection idle.
         if let connection { pool.checkInSoon(connection) }
+        finish(result)
+        Unmanaged.passUnretained(self).release()
     }
 
     private func releaseConnection() -> OpaquePointer? {
