@@ -44,6 +44,22 @@ for round in 0..<(calls + 20) {
 }
 for (name, _) in transports { print("ListRooms via \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(summary(samples[name]!))") }
 
+/// User + system CPU of this process (every thread: libcurl's, the evhttp loop's), in microseconds.
+func cpuMicroseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let total = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+    return Double(total) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+}
+
+// CPU per call is what a loaded machine disturbs least: each transport alone, one after the other.
+for (name, client) in transports {
+    let before = cpuMicroseconds()
+    for _ in 0..<calls { _ = try await client.listRooms(names: ["livekit-client-bench"]) }
+    let perCall = (cpuMicroseconds() - before) / Double(calls)
+    print("ListRooms via \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%.0f µs CPU a call (client process, all threads)", perCall))")
+}
+
 var token = AccessToken(apiKey: key, apiSecret: secret)
 token.video = VideoGrant(roomRecord: true)
 let signings = 20_000
