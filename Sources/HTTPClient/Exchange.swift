@@ -40,10 +40,11 @@ final class Exchange: @unchecked Sendable {
     /// Starts the whole-request clock; called on the loop thread by `submit` before anything waits.
     private func armDeadline() {
         guard deadline == nil else { return }
-        deadline = event_new(pool.loop.base, -1, 0, onExchangeDeadline, me)
+        guard let timer = event_new(pool.loop.base, -1, 0, onExchangeDeadline, me) else { return }
+        deadline = timer
         var timeout = timeval(pool.configuration.requestTimeout)
-        if let deadline { event_add(deadline, &timeout) }
-        // The timer holds us until it fires or `finish` deletes it.
+        event_add(timer, &timeout)
+        // The timer holds us until `finish` deletes it.
         _ = Unmanaged.passRetained(self)
     }
 
