@@ -36,9 +36,11 @@ let package = Package(
         .target(name: "Logging"),
         .target(name: "Crypto", dependencies: ["CCrypto"]),
         .target(name: "HTTPServer", dependencies: ["CLibEvent", "Logging"]),
+        // Outbound HTTP/1.1 on the same libevent (evhttp's client half), for LiveKit's API.
+        .target(name: "HTTPClient", dependencies: ["CLibEvent"]),
 
         // MARK: Clients of the outside world
-        .target(name: "LiveKit", dependencies: ["Crypto", "Logging"]),
+        .target(name: "LiveKit", dependencies: ["Crypto", "HTTPClient", "Logging"]),
         .target(name: "S3", dependencies: ["Crypto", "Logging"]),
 
         // MARK: The product
@@ -58,6 +60,9 @@ let package = Package(
         .target(name: "RecordingKit", dependencies: ["RecordingModels"]),
         .executableTarget(name: "room-recording", dependencies: ["RecordingKit"]),
 
+        // MARK: Benchmarks (bench/README.md)
+        .executableTarget(name: "livekit-client-bench", dependencies: ["LiveKit"], path: "bench/LiveKitClientBench"),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -66,7 +71,8 @@ let package = Package(
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging"]),
-        .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Logging"]),
+        .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "HTTPServer", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Crypto", "TestSupport"]),
         .testTarget(name: "RecordingModelsTests", dependencies: ["RecordingModels"]),
         .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),

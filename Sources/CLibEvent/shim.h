@@ -1,5 +1,5 @@
 // libevent 2.1 (Debian libevent-dev): the event loop, evhttp and pthread support.
-// Only HTTPServer imports this module.
+// HTTPServer (evhttp's server half) and HTTPClient (its client half) import this module.
 #pragma once
 // libevent's event-config.h defines _GNU_SOURCE. Were it the first to reach glibc's
 // <features.h>, fd_set's field would be spelled `fds_bits` here and `__fds_bits` in

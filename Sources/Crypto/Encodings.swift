@@ -41,11 +41,21 @@ public enum Hex {
 
 /// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5), as JWTs use it.
 public enum Base64URL {
+    /// Rewritten byte by byte: three Foundation `replacingOccurrences` (NSString, UTF-16)
+    /// made most of a LiveKit token's ~115 µs signing cost (bench/LiveKitClientBench).
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let standard = Data(bytes).base64EncodedData()
+        var url: [UInt8] = []
+        url.reserveCapacity(standard.count)
+        for byte in standard {
+            switch byte {
+            case UInt8(ascii: "+"): url.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): url.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: url.append(byte)
+            }
+        }
+        return String(decoding: url, as: UTF8.self)
     }
 
     /// Nil when `text` is not base64url (padding is tolerated, other characters are not).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 
 /// LiveKit's `livekit.Egress` service: room-composite recordings.
@@ -61,6 +64,16 @@ public final class RoomServiceClient: Sendable {
 
     public init(connection: LiveKitConnection, logger: Logger? = nil) {
         twirp = TwirpClient(connection: connection, logger: logger)
+    }
+
+    /// Calls through `urlSession` whatever the scheme (bench/LiveKitClientBench compares the two transports).
+    public init(connection: LiveKitConnection, urlSession: URLSession, logger: Logger? = nil) {
+        twirp = TwirpClient(connection: connection, session: urlSession, logger: logger)
+    }
+
+    /// A session configured as the client configures its own.
+    public static func makeURLSession(_ connection: LiveKitConnection) -> URLSession {
+        TwirpClient.makeSession(connection)
     }
 
     init(twirp: TwirpClient) {

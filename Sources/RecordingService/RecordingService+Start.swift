@@ -71,8 +71,7 @@ extension RecordingService {
     }
 
     func start(_ plan: StartPlan, by caller: Caller) async throws -> StoredRecording {
-        try await requireRoom(plan.roomName)
-        let reservation = try await reserve(plan, by: caller)
+        let reservation = try await reserveIfRoomExists(plan, by: caller)
         let log = logger(for: reservation)
         log.info("Recording requested by \(caller.kind.rawValue) \(caller.name)", ["layout": plan.layout.rawValue, "file.key": reservation.fileKey ?? ""])
         let snapshot: EgressSnapshot
@@ -85,6 +84,34 @@ extension RecordingService {
             throw RecordingServiceError.liveKit(error, action: "start the recording")
         }
         return try await attach(snapshot, to: reservation)
+    }
+
+    /// Asks LiveKit whether the room exists while the reservation is written: neither needs
+    /// the other, and a start waits for one round trip instead of two. The room check decides
+    /// first (a missing room or an unreachable LiveKit is the answer, and the reservation just
+    /// written is released), then the reservation (a busy room); so the answers are those of
+    /// checking before reserving. One active recording per room stays the database's rule; a
+    /// reservation left by a crash before its release is removed by reconcile, as any other.
+    func reserveIfRoomExists(_ plan: StartPlan, by caller: Caller) async throws -> StoredRecording {
+        async let roomCheck: Void = requireRoom(plan.roomName)
+        let reserved: Result<StoredRecording, any Error>
+        do { reserved = .success(try await reserve(plan, by: caller)) } catch { reserved = .failure(error) }
+        do {
+            try await roomCheck
+        } catch {
+            if case .success(let reservation) = reserved { await releaseQuietly(reservation) }
+            throw error
+        }
+        return try reserved.get()
+    }
+
+    /// The room check's answer matters more than a failed clean-up, which reconcile finishes.
+    private func releaseQuietly(_ reservation: StoredRecording) async {
+        do {
+            try await release(reservation)
+        } catch {
+            logger(for: reservation).warning("Could not release the reservation of a start refused by the room check (reconcile will): \(error)")
+        }
     }
 
     func requireRoom(_ roomName: String) async throws {

@@ -25,7 +25,7 @@ extension RecordingService {
         do { answer = .success(try await egress.stopEgress(egressId: egressId)) } catch { answer = .failure(error) }
         switch answer {
         case .success(let snapshot):
-            current = try await applySnapshot(snapshot, from: .stop) { row in
+            current = try await applySnapshot(snapshot, from: .stop, known: stored) { row in
                 if row.stoppedBy == nil { row.stoppedBy = stoppedBy }
             } ?? current
         case .failure(.failedPrecondition(let reason)):

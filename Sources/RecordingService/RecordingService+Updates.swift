@@ -19,14 +19,23 @@ extension RecordingService {
         }
     }
 
-    /// - Parameter amend: extra edits in the same write (e.g. `stoppedBy`), applied even
-    ///   when the lifecycle ignores the update.
+    /// - Parameters:
+    ///   - known: the row as the caller read it moments ago: the first try writes on top of it
+    ///     without reading it again (the version check refuses it if it changed meanwhile).
+    ///   - amend: extra edits in the same write (e.g. `stoppedBy`), applied even
+    ///     when the lifecycle ignores the update.
     @discardableResult
     func applySnapshot(
-        _ update: EgressSnapshot, from source: EgressUpdateSource, amend: @Sendable (inout StoredRecording) -> Void = { _ in }
+        _ update: EgressSnapshot, from source: EgressUpdateSource, known: StoredRecording? = nil,
+        amend: @Sendable (inout StoredRecording) -> Void = { _ in }
     ) async throws -> StoredRecording? {
+        var known = known.flatMap { $0.egressId == update.egressId ? $0 : nil }
         for _ in 0..<8 {
-            guard let stored = try await store.recording(egressId: update.egressId) else {
+            let wasKnown = known != nil
+            let found: StoredRecording?
+            if let row = known { found = row } else { found = try await store.recording(egressId: update.egressId) }
+            known = nil
+            guard let stored = found else {
                 switch try await insertUnknown(update, from: source) {
                 case .inserted(let recording): return recording
                 case .refused: return nil
@@ -38,6 +47,8 @@ extension RecordingService {
             var next = lifecycle.recording
             amend(&next)
             if next == stored {
+                // Nothing to write on top of a row read earlier: answer the row as it is now.
+                if wasKnown { continue }
                 if case .unchanged(let reason) = outcome, reason != .nothingNew {
                     logger(for: stored).debug("Ignored \(update.status.rawValue) from \(source.rawValue): \(reason)")
                 }

@@ -8,17 +8,25 @@ import Logging
 ///
 /// Every call carries a fresh token that lives `tokenTTL` and grants only what that
 /// call needs, so a token seen in a proxy log is worth little.
+///
+/// `http://` LiveKit is called through libevent's evhttp (`EventHTTPTransport`), `https://`
+/// through URLSession; `session` forces URLSession (tests stub it with a URLProtocol).
 final class TwirpClient: Sendable {
     let connection: LiveKitConnection
-    private let session: URLSession
+    let transport: any TwirpTransport
     private let logger: Logger?
     private let now: @Sendable () -> Date
 
     init(connection: LiveKitConnection, session: URLSession? = nil, logger: Logger? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.connection = connection
-        self.session = session ?? Self.makeSession(connection)
+        self.transport = Self.transport(for: connection, session: session)
         self.logger = logger
         self.now = now
+    }
+
+    static func transport(for connection: LiveKitConnection, session: URLSession?) -> any TwirpTransport {
+        if session == nil, connection.baseURL.scheme == "http" { return EventHTTPTransport(connection) }
+        return URLSessionTransport(session: session ?? makeSession(connection), timeout: wholeSeconds(connection.connectTimeout))
     }
 
     static func makeSession(_ connection: LiveKitConnection, protocolClasses: [AnyClass]? = nil) -> URLSession {
@@ -44,24 +52,18 @@ final class TwirpClient: Sendable {
         service: String, method: String, body: some Encodable, grant: VideoGrant, as type: Response.Type = Response.self
     ) async throws(LiveKitError) -> Response {
         let token = accessToken(grant: grant)
-        var request = URLRequest(url: connection.endpoint(service: service, method: method))
-        request.httpMethod = "POST"
+        let body = try encode(body, method: method)
         // Twirp answers any other content type with `bad_route` (LIVEKIT.md "Calls").
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.timeoutInterval = Self.wholeSeconds(connection.connectTimeout)
-        do {
-            request.httpBody = try Self.encoder.encode(body)
-        } catch {
-            throw .invalidResponse("could not encode the \(method) request: \(error)")
-        }
-
+        let headers = [
+            (name: "Content-Type", value: "application/json"), (name: "Accept", value: "application/json"),
+            (name: "Authorization", value: "Bearer \(token)"),
+        ]
         let started = ContinuousClock.now
-        let (data, response) = try await send(request, method: method, token: token)
-        logger?.debug("LiveKit call", ["livekit.method": "\(service)/\(method)", "http.status": String(response.statusCode), "duration": "\(ContinuousClock.now - started)"])
-        guard response.statusCode == 200 else {
-            throw Self.failure(status: response.statusCode, body: data, token: token)
+        let response = try await transport.post(connection.endpoint(service: service, method: method), headers: headers, body: body, method: method)
+        logger?.debug("LiveKit call", ["livekit.method": "\(service)/\(method)", "http.status": String(response.status), "duration": "\(ContinuousClock.now - started)"])
+        let data = response.body
+        guard response.status == 200 else {
+            throw Self.failure(status: response.status, body: data, token: token)
         }
         do {
             return try JSONDecoder().decode(Response.self, from: data)
@@ -77,20 +79,12 @@ final class TwirpClient: Sendable {
         return token.toJWT(now: now())
     }
 
-    private func send(_ request: URLRequest, method: String, token: String) async throws(LiveKitError) -> (Data, HTTPURLResponse) {
-        let data: Data
-        let response: URLResponse
+    private func encode(_ body: some Encodable, method: String) throws(LiveKitError) -> Data {
         do {
-            (data, response) = try await session.data(for: request)
-        } catch let error as URLError {
-            throw Self.transportFailure(error, method: method)
-        } catch is CancellationError {
-            throw .transport("\(method) was cancelled")
+            return try Self.encoder.encode(body)
         } catch {
-            throw .transport("\(method): \(error.localizedDescription)")
+            throw .invalidResponse("could not encode the \(method) request: \(error)")
         }
-        guard let http = response as? HTTPURLResponse else { throw .invalidResponse("\(method) got a response that is not HTTP") }
-        return (data, http)
     }
 
     static let encoder: JSONEncoder = {
@@ -107,17 +101,6 @@ final class TwirpClient: Sendable {
         let text = excerpt(body, token: token)
         if status == 401 { return .unauthenticated(message: text) }
         return .httpStatus(status, body: text)
-    }
-
-    static func transportFailure(_ error: URLError, method: String) -> LiveKitError {
-        let detail = "\(method): URLError \(error.code.rawValue)"
-        switch error.code {
-        case .cannotConnectToHost: return .connectionRefused(detail)
-        case .timedOut: return .timedOut(detail)
-        case .cannotFindHost, .dnsLookupFailed: return .hostNotFound(detail)
-        case .cancelled: return .transport("\(method) was cancelled")
-        default: return .transport(detail)
-        }
     }
 
     private struct TwirpErrorBody: Decodable {

@@ -1,0 +1,76 @@
+import CLibEvent
+import Foundation
+import Synchronization
+
+/// libevent must be told to use pthreads before the first `event_base_new()`, or waking
+/// a base from another thread is unsafe (libevent book, "Locks and threading").
+/// Calling it again with the same callbacks (HTTPServer does too) is allowed.
+private let threadingEnabled: Bool = evthread_use_pthreads() == 0
+
+/// The one libevent `event_base` every `HTTPClient` of the process shares, run by its
+/// own thread: outbound calls are few (LiveKit's API), so one thread parses them all
+/// without a thread per client. evhttp is only touched on that thread; other threads
+/// hand it work with `enqueue`.
+final class ClientEventLoop: @unchecked Sendable {
+    static let shared = ClientEventLoop()
+
+    let base: OpaquePointer
+    private var wake: OpaquePointer?
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let loopThread = Mutex<pthread_t?>(nil)
+
+    private init() {
+        precondition(threadingEnabled, "evthread_use_pthreads failed")
+        guard let base = event_base_new() else { fatalError("libevent could not create an event base") }
+        self.base = base
+        wake = event_new(base, -1, 0, onClientLoopWake, Unmanaged.passUnretained(self).toOpaque())
+        let thread = Thread { [self] in run() }
+        thread.name = "http-client"
+        thread.start()
+    }
+
+    private func run() {
+        Self.blockProcessSignalsOnThisThread()
+        loopThread.withLock { $0 = pthread_self() }
+        event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
+    }
+
+    /// SIGTERM and SIGINT are ignored by disposition while Dispatch's signal sources wait
+    /// for them (HTTPServer): one delivered to this thread would be lost, so it blocks them.
+    /// A write to a connection the peer closed raises SIGPIPE on the writing thread; blocked,
+    /// it leaves write() failing with EPIPE instead of killing the process.
+    private static func blockProcessSignalsOnThisThread() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    var isCurrent: Bool {
+        loopThread.withLock { thread in thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Runs `job` on the loop thread soon (after the current callback, when called from it). Safe from any thread.
+    func enqueue(_ job: @escaping @Sendable () -> Void) {
+        jobs.withLock { jobs in
+            jobs.append(job)
+            // One wake-up per batch: the loop drains everything queued so far.
+            if jobs.count == 1, let wake { event_active(wake, EV_TIMEOUT, 0) }
+        }
+    }
+
+    fileprivate func runQueuedJobs() {
+        let batch = jobs.withLock { jobs in
+            defer { jobs = [] }
+            return jobs
+        }
+        batch.forEach { $0() }
+    }
+}
+
+private func onClientLoopWake(_ socket: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<ClientEventLoop>.fromOpaque(argument).takeUnretainedValue().runQueuedJobs()
+}
