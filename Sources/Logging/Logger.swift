@@ -66,6 +66,9 @@ public struct Logger: Sendable {
         sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))
     }
 
+    /// Writes out buffered lines; call before the process exits.
+    public func flush() { sink.flush() }
+
     public func trace(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.trace, message(), extra) }
     public func debug(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.debug, message(), extra) }
     public func info(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.info, message(), extra) }
@@ -95,6 +98,12 @@ public struct LogRecord: Sendable {
 /// Where log records go. Implementations must be safe to call from any thread.
 public protocol LogSink: Sendable {
     func write(_ record: LogRecord)
+    /// Writes out whatever the sink buffers (before the process exits).
+    func flush()
+}
+
+extension LogSink {
+    public func flush() {}
 }
 
 extension Logger {

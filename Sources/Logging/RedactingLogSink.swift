@@ -18,10 +18,21 @@ public struct RedactingLogSink: LogSink {
     }
 
     public func write(_ record: LogRecord) {
-        guard !secrets.isEmpty else { return base.write(record) }
+        // Almost no line holds a secret: the record is rebuilt only for one that does.
+        guard !secrets.isEmpty, containsSecret(record) else { return base.write(record) }
         base.write(LogRecord(
             date: record.date, level: record.level, label: record.label, message: redact(record.message),
             metadata: record.metadata.mapValues(redact)))
+    }
+
+    public func flush() { base.flush() }
+
+    private func containsSecret(_ record: LogRecord) -> Bool {
+        containsSecret(record.message) || record.metadata.values.contains(where: containsSecret)
+    }
+
+    private func containsSecret(_ text: String) -> Bool {
+        zip(secrets, asciiSecrets).contains { secret, ascii in Self.mayContain(text, secret, ascii: ascii) }
     }
 
     public func redact(_ text: String) -> String {
@@ -35,8 +46,9 @@ public struct RedactingLogSink: LogSink {
     /// Every log line (the access log too) is checked against every secret, so this runs
     /// ~40 times a request. Foundation's `contains` goes through NSString and UTF-16 on
     /// Linux: ~100 µs a line, a quarter of a `/health` request's CPU (bench/results). An
-    /// ASCII secret is found by comparing UTF-8 bytes; any other keeps Foundation's
-    /// comparison, whose Unicode equivalence a byte search would not match.
+    /// ASCII secret is found in the UTF-8 bytes (`memchr` then `memcmp`, no allocation); any
+    /// other keeps Foundation's comparison, whose Unicode equivalence a byte search would
+    /// not match.
     static func mayContain(_ text: String, _ secret: String, ascii: Bool) -> Bool {
         guard ascii else { return text.contains(secret) }
         var text = text
@@ -44,8 +56,13 @@ public struct RedactingLogSink: LogSink {
         return text.withUTF8 { haystack in
             secret.withUTF8 { needle in
                 guard let first = needle.first, haystack.count >= needle.count else { return false }
-                for start in 0...(haystack.count - needle.count) where haystack[start] == first {
-                    if memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 { return true }
+                let start = haystack.baseAddress!, last = haystack.count - needle.count
+                var offset = 0
+                // memchr jumps to each candidate first byte (vectorised); memcmp checks it.
+                while offset <= last, let found = memchr(start + offset, Int32(first), last - offset + 1) {
+                    let candidate = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(candidate, needle.baseAddress!, needle.count) == 0 { return true }
+                    offset = candidate - start + 1
                 }
                 return false
             }
