@@ -45,7 +45,7 @@ final class EventLoop: @unchecked Sendable {
 
     init(context: ServerContext) throws {
         precondition(threadingEnabled, "evthread_use_pthreads failed")
-        guard let base = event_base_new() else { throw HTTPServerError.libevent("create an event base") }
+        guard let base = Self.makeBase() else { throw HTTPServerError.libevent("create an event base") }
         guard let http = evhttp_new(base) else {
             event_base_free(base)
             throw HTTPServerError.libevent("create an HTTP server")
@@ -55,6 +55,19 @@ final class EventLoop: @unchecked Sendable {
         self.http = http
         self.connectionTimeout = timeval(duration: context.configuration.connectionTimeout)
         configure()
+    }
+
+    /// With the changelist, epoll_ctl calls queued during one loop pass are merged and made
+    /// once before the next wait: a keep-alive request otherwise costs four (read off, write
+    /// on, write off, read on; bench/: 8% of a `/health` request). libevent warns the
+    /// changelist is unsafe when a watched fd is dup'd or closed and reused within one pass
+    /// behind its back; evhttp closes connections through its own bufferevents, which remove
+    /// their events first, and nothing here dups sockets.
+    private static func makeBase() -> OpaquePointer? {
+        guard let configuration = event_config_new() else { return nil }
+        defer { event_config_free(configuration) }
+        event_config_set_flag(configuration, Int32(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST.rawValue))
+        return event_base_new_with_config(configuration)
     }
 
     private func configure() {
@@ -233,6 +246,9 @@ final class EventLoop: @unchecked Sendable {
         case .rejected(let request, let error):
             exchange.deliver(finalize(.error(error), for: request, since: arrival))
         case .accepted(let request):
+            if let response = context.responder.immediateResponse(to: request) {
+                return exchange.deliver(finalize(response, for: request, since: arrival))
+            }
             let context = self.context
             let answer: @Sendable () async -> Void = {
                 let response = await LogContext.$metadata.withValue(["request.id": request.requestId]) {
