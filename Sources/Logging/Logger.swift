@@ -60,7 +60,8 @@ public struct Logger: Sendable {
 
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ extra: Metadata = [:]) {
         guard level >= self.level else { return }
-        var merged = extra.isEmpty ? metadata : metadata.merging(extra) { _, new in new }
+        // No merge (a new dictionary) when one side is empty: the access line's case.
+        var merged = extra.isEmpty ? metadata : metadata.isEmpty ? extra : metadata.merging(extra) { _, new in new }
         let scoped = LogContext.metadata
         if !scoped.isEmpty { merged.merge(scoped) { own, _ in own } }
         sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))

@@ -9,12 +9,22 @@ public struct RedactingLogSink: LogSink {
     private let secrets: [String]
     /// Per secret: only ASCII, so a byte search finds it (see `mayContain`).
     private let asciiSecrets: [Bool]
+    /// The ASCII secrets' bytes, and which bytes start one: a line is screened in one pass
+    /// over its bytes, whatever the number of secrets.
+    private let asciiSecretBytes: [[UInt8]]
+    private let startsASCIISecret: [Bool]
+    private let otherSecrets: [String]
 
     /// Secrets shorter than 6 characters are ignored: redacting them would mangle ordinary words.
     public init(wrapping base: any LogSink, secrets: [String]) {
         self.base = base
         self.secrets = Array(Set(secrets.filter { $0.count >= 6 })).sorted { $0.count > $1.count }
         asciiSecrets = self.secrets.map { $0.utf8.allSatisfy { $0 < 0x80 } }
+        asciiSecretBytes = zip(self.secrets, asciiSecrets).filter(\.1).map { Array($0.0.utf8) }
+        otherSecrets = zip(self.secrets, asciiSecrets).filter { !$0.1 }.map(\.0)
+        var starts = [Bool](repeating: false, count: 256)
+        for secret in asciiSecretBytes { starts[Int(secret[0])] = true }
+        startsASCIISecret = starts
     }
 
     public func write(_ record: LogRecord) {
@@ -32,7 +42,16 @@ public struct RedactingLogSink: LogSink {
     }
 
     private func containsSecret(_ text: String) -> Bool {
-        zip(secrets, asciiSecrets).contains { secret, ascii in Self.mayContain(text, secret, ascii: ascii) }
+        var text = text
+        let ascii = text.withUTF8 { bytes in
+            for start in bytes.indices where startsASCIISecret[Int(bytes[start])] {
+                for secret in asciiSecretBytes where secret[0] == bytes[start] && bytes.count - start >= secret.count {
+                    if memcmp(bytes.baseAddress! + start, secret, secret.count) == 0 { return true }
+                }
+            }
+            return false
+        }
+        return ascii || otherSecrets.contains { text.contains($0) }
     }
 
     public func redact(_ text: String) -> String {

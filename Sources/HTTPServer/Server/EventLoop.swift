@@ -294,10 +294,13 @@ final class EventLoop: @unchecked Sendable {
             "status": String(response.status),
             "duration_ms": duration.millisecondsText,
             "remote": request.remoteAddress,
+            "request.id": request.requestId,
         ]
         // Raw paths carry room names and ids: only at debug.
         if request.logger.level <= .debug { fields["path"] = request.path }
-        request.logger.info("request", fields)
+        // The server's logger with the id among the fields: the same line as through
+        // `request.logger`, without merging its metadata into a new dictionary.
+        context.logger.info("request", fields)
         context.onResponse?(request, response, duration)
         return response
     }
