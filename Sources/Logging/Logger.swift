@@ -49,7 +49,12 @@ public struct Logger: Sendable {
     /// A copy of this logger whose lines all carry `extra` too.
     public func with(_ extra: Metadata) -> Logger {
         var copy = self
-        copy.metadata.merge(extra) { _, new in new }
+        // The server's logger has no metadata of its own: no merge for each request's copy.
+        if copy.metadata.isEmpty {
+            copy.metadata = extra
+        } else {
+            copy.metadata.merge(extra) { _, new in new }
+        }
         return copy
     }
 

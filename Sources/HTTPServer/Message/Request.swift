@@ -52,7 +52,8 @@ public struct Request: Sendable {
         remoteAddress: String, requestId: String?, logger: Logger
     ) {
         let id = requestId ?? RequestID.make(from: headers["X-Request-Id"])
-        self.method = method.uppercased()
+        // The server passes libevent's upper-case names: no new string for those.
+        self.method = method.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? method.uppercased() : method
         self.path = path
         self.pathParameters = [:]
         self.queryItems = queryItems

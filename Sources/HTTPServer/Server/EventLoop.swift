@@ -272,7 +272,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// A request whose declared body libevent did not read.
     static func leavesBodyUnread(_ request: Request) -> Bool {
-        guard ["HEAD", "TRACE", "CONNECT"].contains(request.method) else { return false }
+        switch request.method {
+        case "HEAD", "TRACE", "CONNECT": break
+        default: return false
+        }
         if request.headers["Transfer-Encoding"] != nil { return true }
         return request.headers["Content-Length"].map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false
     }
@@ -364,7 +367,8 @@ extension Duration {
     var millisecondsText: String {
         let (seconds, attoseconds) = components
         let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-        let fraction = String(microseconds % 1000)
-        return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        let fraction = microseconds % 1000
+        let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
+        return String(microseconds / 1000) + "." + padding + String(fraction)
     }
 }
