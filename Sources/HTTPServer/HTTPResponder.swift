@@ -17,4 +17,6 @@ public typealias HTTPHandler = @Sendable (Request) async throws -> Response
 
 /// A handler that never awaits (`/health`): the router answers it on the event loop, with
 /// no task per request (bench/: the task and its hops were a tenth of a `/health` request).
+/// It runs outside any task, so no `LogContext` scope carries the request id: log through
+/// `request.logger`.
 public typealias HTTPImmediateHandler = @Sendable (Request) throws -> Response
