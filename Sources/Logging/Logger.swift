@@ -49,7 +49,12 @@ public struct Logger: Sendable {
     /// A copy of this logger whose lines all carry `extra` too.
     public func with(_ extra: Metadata) -> Logger {
         var copy = self
-        copy.metadata.merge(extra) { _, new in new }
+        // The server's logger has no metadata of its own: no merge for each request's copy.
+        if copy.metadata.isEmpty {
+            copy.metadata = extra
+        } else {
+            copy.metadata.merge(extra) { _, new in new }
+        }
         return copy
     }
 
@@ -60,11 +65,15 @@ public struct Logger: Sendable {
 
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ extra: Metadata = [:]) {
         guard level >= self.level else { return }
-        var merged = extra.isEmpty ? metadata : metadata.merging(extra) { _, new in new }
+        // No merge (a new dictionary) when one side is empty: the access line's case.
+        var merged = extra.isEmpty ? metadata : metadata.isEmpty ? extra : metadata.merging(extra) { _, new in new }
         let scoped = LogContext.metadata
         if !scoped.isEmpty { merged.merge(scoped) { own, _ in own } }
         sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))
     }
+
+    /// Writes out buffered lines; call before the process exits.
+    public func flush() { sink.flush() }
 
     public func trace(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.trace, message(), extra) }
     public func debug(_ message: @autoclosure () -> String, _ extra: Metadata = [:]) { log(.debug, message(), extra) }
@@ -95,6 +104,12 @@ public struct LogRecord: Sendable {
 /// Where log records go. Implementations must be safe to call from any thread.
 public protocol LogSink: Sendable {
     func write(_ record: LogRecord)
+    /// Writes out whatever the sink buffers (before the process exits).
+    func flush()
+}
+
+extension LogSink {
+    public func flush() {}
 }
 
 extension Logger {

@@ -25,6 +25,8 @@ public enum RecordingAPI {
             return 78
         }
         let logger = makeLogger(configuration)
+        // The sink buffers lines (bench/): none may be lost on the way out.
+        defer { logger.flush() }
         do {
             let application = try await Application(configuration: configuration, logger: logger)
             try application.start()

@@ -25,7 +25,7 @@ struct OperationsLogTests {
                 (try await api.get("/api/recording/status/\(egressId)").json["egress"] as? [String: Any])?["status"] as? String == "EGRESS_COMPLETE"
             })
 
-            let raw = stack.service.log.split(separator: "\n", omittingEmptySubsequences: true)
+            let raw = await stack.service.settledLog().split(separator: "\n", omittingEmptySubsequences: true)
             let lines = raw.map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             #expect(!raw.isEmpty)
             for (line, parsed) in zip(raw, lines) { #expect(parsed != nil, "not JSON: \(line)") }

@@ -90,7 +90,7 @@ struct OperationsReplicaTests {
             for scrape in scrapes { #expect(scrape.sum("recording_api_reconcile_runs_total") >= 2) }
             #expect(scrapes.map { $0.sum("recording_api_reconcile_runs_total", ["outcome": "skipped"]) }.reduce(0, +) >= 2)
             // The failure out of band is corrected once: its status line exists once across both logs.
-            let logs = stack.service.log + stack.replicas[0].log
+            let logs = await stack.service.settledLog() + stack.replicas[0].log
             let corrections = logs.split(separator: "\n").filter { $0.contains(endedId) && $0.contains("EGRESS_FAILED (from reconcile)") }
             #expect(corrections.count == 1, "\(corrections)")
         }

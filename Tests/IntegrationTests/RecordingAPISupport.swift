@@ -20,7 +20,7 @@ enum E2E {
             try await body(stack)
             let rejections = try await stack.emulator.rejections()
             #expect(rejections.isEmpty, "LiveKit's schema refused requests: \(rejections)")
-            let log = stack.service.log
+            let log = await stack.service.settledLog()
             for secret in [EmulatorProcess.apiSecret, "dev-secret-key", LiveStack.operatorKey] {
                 #expect(!log.contains(secret), "a secret reached the service log")
             }

@@ -90,7 +90,7 @@ struct SecuritySecretScanTests {
             ("LiveKit API secret", EmulatorProcess.apiSecret), ("S3 secret key", s3SecretKey),
             ("operator key", LiveStack.operatorKey), ("METRICS_TOKEN", metricsToken), ("forged webhook token", forged),
         ] + log.bearers.map { ("a bearer token", $0) }
-        let serviceLog = stack.service.log
+        let serviceLog = await stack.service.settledLog()
         #expect(serviceLog.contains("audit"), "the scan needs a log to scan")
         #expect(log.responses.count >= 25)
         for (name, secret) in secrets {

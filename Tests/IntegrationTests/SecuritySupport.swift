@@ -74,8 +74,8 @@ extension LiveStack {
     }
 
     /// Log lines (JSON) of the service whose message contains `text`.
-    func logLines(containing text: String) -> [[String: Any]] {
-        service.log.split(separator: "\n").compactMap { line in
+    func logLines(containing text: String) async -> [[String: Any]] {
+        await service.settledLog().split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   (object["message"] as? String)?.contains(text) == true else { return nil }
             return object

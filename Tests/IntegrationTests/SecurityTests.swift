@@ -154,7 +154,7 @@ struct SecurityTests {
         #expect((oneEgress.json["entries"] as? [[String: Any]])?.count == 1)
         #expect(oneEgress.json["nextCursor"] as? String != nil, "\(oneEgress.text)")
         // One structured log line per audited event.
-        #expect(!stack.logLines(containing: "audit").isEmpty)
+        #expect(!(await stack.logLines(containing: "audit")).isEmpty)
         await stack.stop()
     }
 
@@ -251,9 +251,9 @@ struct SecurityTests {
         try await Task.sleep(for: .seconds(1))
         #expect(try await anonymous.post("/api/recording/stop", object: ["egressId": egressId]).status == 200)
 
-        let startup = stack.logLines(containing: "RECORDING_AUTH=disabled")
+        let startup = await stack.logLines(containing: "RECORDING_AUTH=disabled")
         #expect(startup.count == 1 && startup.allSatisfy { $0["level"] as? String == "warning" }, "\(startup)")
-        let perRequest = stack.logLines(containing: "Authentication is disabled")
+        let perRequest = await stack.logLines(containing: "Authentication is disabled")
         #expect(perRequest.count == 2, "\(perRequest)")
         #expect(perRequest.allSatisfy { $0["level"] as? String == "warning" })
         let entries = try await stack.auditEntries(room: room)

@@ -23,4 +23,17 @@ import Testing
         registry.increment("x_total", help: "X.", labels: ["reason": "say \"hi\"\nback\\slash"])
         #expect(registry.render().contains(#"x_total{reason="say \"hi\"\nback\\slash"} 1"#))
     }
+
+    @Test func httpRequestsCountPerSeriesThroughTheCachedCells() {
+        let metrics = ServiceMetrics(version: "test")
+        metrics.httpRequest(method: "GET", route: "/health", status: 200, seconds: 0.0002)
+        metrics.httpRequest(method: "GET", route: "/health", status: 200, seconds: 0.002)
+        metrics.httpRequest(method: "GET", route: "/health", status: 503, seconds: 0.02)
+        let text = metrics.registry.render()
+        #expect(text.contains(#"recording_api_http_requests_total{method="GET",route="/health",status="200"} 2"#))
+        #expect(text.contains(#"recording_api_http_requests_total{method="GET",route="/health",status="503"} 1"#))
+        #expect(text.contains(#"recording_api_http_request_duration_seconds_bucket{le="0.0005",method="GET",route="/health"} 1"#))
+        #expect(text.contains(#"recording_api_http_request_duration_seconds_count{method="GET",route="/health"} 3"#))
+        #expect(metrics.registry.value("recording_api_http_requests_total", labels: ["method": "GET", "route": "/health", "status": "200"]) == 2)
+    }
 }

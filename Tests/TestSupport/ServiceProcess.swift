@@ -48,6 +48,13 @@ public final class ServiceProcess: @unchecked Sendable {
     /// What the process has written so far.
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// What the process has written once the lines it logged so far are out: the service
+    /// buffers log lines and writes each within 100 ms (`StandardOutputLogSink`).
+    public func settledLog() async -> String {
+        try? await Task.sleep(for: .milliseconds(300))
+        return log
+    }
+
     /// SIGTERM, then waits for exit; returns the exit status.
     @discardableResult
     public func stop() async -> Int32 {

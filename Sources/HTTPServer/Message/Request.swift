@@ -52,7 +52,8 @@ public struct Request: Sendable {
         remoteAddress: String, requestId: String?, logger: Logger
     ) {
         let id = requestId ?? RequestID.make(from: headers["X-Request-Id"])
-        self.method = method.uppercased()
+        // The server passes libevent's upper-case names: no new string for those.
+        self.method = method.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) ? method.uppercased() : method
         self.path = path
         self.pathParameters = [:]
         self.queryItems = queryItems
@@ -69,15 +70,17 @@ public struct Request: Sendable {
 
     /// Splits `origin-form` (RFC 9112 §3.2.1) into path and query; tolerates
     /// `absolute-form` (`http://host/path`) by dropping scheme and authority.
+    /// Searches bytes, not Characters: a request target is ASCII (RFC 9112 §3.2), and the
+    /// grapheme walk of `firstIndex(of: Character)` was 2% of a `/health` request.
     static func split(target: String) -> (path: String, query: Substring) {
         var rest = Substring(target)
-        if let fragment = rest.firstIndex(of: "#") { rest = rest[..<fragment] }
+        if let fragment = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<fragment] }
         if !rest.hasPrefix("/"), let scheme = rest.range(of: "://") {
             let afterAuthority = rest[scheme.upperBound...]
             rest = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterAuthority[$0...] } ?? "/"
             if rest.hasPrefix("?") { rest = "/" + rest }
         }
-        guard let mark = rest.firstIndex(of: "?") else { return (String(rest), "") }
+        guard let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (String(rest), "") }
         return (String(rest[..<mark]), rest[rest.index(after: mark)...])
     }
 

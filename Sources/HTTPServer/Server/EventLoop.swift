@@ -45,7 +45,7 @@ final class EventLoop: @unchecked Sendable {
 
     init(context: ServerContext) throws {
         precondition(threadingEnabled, "evthread_use_pthreads failed")
-        guard let base = event_base_new() else { throw HTTPServerError.libevent("create an event base") }
+        guard let base = Self.makeBase() else { throw HTTPServerError.libevent("create an event base") }
         guard let http = evhttp_new(base) else {
             event_base_free(base)
             throw HTTPServerError.libevent("create an HTTP server")
@@ -55,6 +55,19 @@ final class EventLoop: @unchecked Sendable {
         self.http = http
         self.connectionTimeout = timeval(duration: context.configuration.connectionTimeout)
         configure()
+    }
+
+    /// With the changelist, epoll_ctl calls queued during one loop pass are merged and made
+    /// once before the next wait: a keep-alive request otherwise costs four (read off, write
+    /// on, write off, read on; bench/: 8% of a `/health` request). libevent warns the
+    /// changelist is unsafe when a watched fd is dup'd or closed and reused within one pass
+    /// behind its back; evhttp closes connections through its own bufferevents, which remove
+    /// their events first, and nothing here dups sockets.
+    private static func makeBase() -> OpaquePointer? {
+        guard let configuration = event_config_new() else { return nil }
+        defer { event_config_free(configuration) }
+        event_config_set_flag(configuration, Int32(EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST.rawValue))
+        return event_base_new_with_config(configuration)
     }
 
     private func configure() {
@@ -233,6 +246,9 @@ final class EventLoop: @unchecked Sendable {
         case .rejected(let request, let error):
             exchange.deliver(finalize(.error(error), for: request, since: arrival))
         case .accepted(let request):
+            if let response = context.responder.immediateResponse(to: request) {
+                return exchange.deliver(finalize(response, for: request, since: arrival))
+            }
             let context = self.context
             let answer: @Sendable () async -> Void = {
                 let response = await LogContext.$metadata.withValue(["request.id": request.requestId]) {
@@ -256,7 +272,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// A request whose declared body libevent did not read.
     static func leavesBodyUnread(_ request: Request) -> Bool {
-        guard ["HEAD", "TRACE", "CONNECT"].contains(request.method) else { return false }
+        switch request.method {
+        case "HEAD", "TRACE", "CONNECT": break
+        default: return false
+        }
         if request.headers["Transfer-Encoding"] != nil { return true }
         return request.headers["Content-Length"].map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false
     }
@@ -278,10 +297,13 @@ final class EventLoop: @unchecked Sendable {
             "status": String(response.status),
             "duration_ms": duration.millisecondsText,
             "remote": request.remoteAddress,
+            "request.id": request.requestId,
         ]
         // Raw paths carry room names and ids: only at debug.
         if request.logger.level <= .debug { fields["path"] = request.path }
-        request.logger.info("request", fields)
+        // The server's logger with the id among the fields: the same line as through
+        // `request.logger`, without merging its metadata into a new dictionary.
+        context.logger.info("request", fields)
         context.onResponse?(request, response, duration)
         return response
     }
@@ -345,7 +367,8 @@ extension Duration {
     var millisecondsText: String {
         let (seconds, attoseconds) = components
         let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-        let fraction = String(microseconds % 1000)
-        return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        let fraction = microseconds % 1000
+        let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
+        return String(microseconds / 1000) + "." + padding + String(fraction)
     }
 }

@@ -2,8 +2,12 @@ import Foundation
 import Logging
 import Synchronization
 
-/// An HTTP/1.1 server on libevent's evhttp: several event loops share the port, each
-/// request is answered by `responder` in a Swift task, the reply goes back to the loop.
+/// An HTTP/1.1 server on libevent's evhttp: several event loops share the port. A request
+/// that `responder.immediateResponse(to:)` answers (constants such as `/health`, the
+/// router's 404/405) is answered inline on its loop; any other is answered by
+/// `responder.respond(to:)` in a Swift task started on the loop's thread, and the reply
+/// goes back to the loop. Either way the response gets `X-Request-Id`, one access log line
+/// and the `onResponse` observer.
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(port: 3000), responder: router, logger: logger)

@@ -20,10 +20,11 @@ struct OperationsRoutes: Sendable {
     let beforeScrape: @Sendable () async -> Void
 
     func register(on router: inout Router) {
-        router.on("GET", "/health") { _ in Self.health }
+        // Constants: answered on the event loop, no task per request.
+        router.onImmediate("GET", "/health") { _ in Self.health }
         router.on("GET", "/ready") { _ in await ready() }
         router.on("GET", "/metrics") { request in await scrape(request) }
-        router.on("GET", "/openapi.json") { _ in
+        router.onImmediate("GET", "/openapi.json") { _ in
             Response(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(OpenAPIDocument.bytes))
         }
     }

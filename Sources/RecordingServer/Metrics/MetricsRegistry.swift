@@ -3,7 +3,8 @@ import Synchronization
 
 /// Counters, gauges and histograms with labels, rendered in Prometheus' text
 /// exposition format (version 0.0.4). Small on purpose: the service has a few dozen
-/// series, so one lock around plain dictionaries is cheaper than anything clever.
+/// series, so one lock around plain dictionaries finds them; each series has its own
+/// small lock so that a caller holding it updates without any lookup.
 public final class MetricsRegistry: Sendable {
     typealias Labels = [String: String]
 
@@ -16,9 +17,47 @@ public final class MetricsRegistry: Sendable {
 
     enum Kind: String { case counter, gauge, histogram }
 
+    /// Series are cells that callers may keep (`counter(…)`, `histogram(…)`): a hot path
+    /// (one update per HTTP request) then skips the family and label lookups.
     private enum Series {
-        case value(Double)
-        case histogram(buckets: [Double], counts: [UInt64], sum: Double, count: UInt64)
+        case value(ValueCell)
+        case histogram(HistogramCell)
+    }
+
+    /// One counter or gauge value.
+    final class ValueCell: Sendable {
+        private let value = Mutex(0.0)
+
+        func add(_ amount: Double) { value.withLock { $0 += amount } }
+        func set(_ newValue: Double) { value.withLock { $0 = newValue } }
+        var current: Double { value.withLock { $0 } }
+    }
+
+    /// One histogram: cumulative bucket counts, sum and count.
+    final class HistogramCell: Sendable {
+        struct Snapshot {
+            var counts: [UInt64]
+            var sum = 0.0
+            var count: UInt64 = 0
+        }
+
+        let bounds: [Double]
+        private let state: Mutex<Snapshot>
+
+        init(bounds: [Double]) {
+            self.bounds = bounds
+            state = Mutex(Snapshot(counts: [UInt64](repeating: 0, count: bounds.count)))
+        }
+
+        func observe(_ value: Double) {
+            state.withLock { state in
+                for (index, bound) in bounds.enumerated() where value <= bound { state.counts[index] += 1 }
+                state.sum += value
+                state.count += 1
+            }
+        }
+
+        var snapshot: Snapshot { state.withLock { $0 } }
     }
 
     /// Latency buckets in seconds: from sub-millisecond hits to LiveKit calls that time out.
@@ -28,45 +67,50 @@ public final class MetricsRegistry: Sendable {
 
     public init() {}
 
-    func increment(_ name: String, help: String, labels: Labels = [:], by amount: Double = 1) {
+    func counter(_ name: String, help: String, labels: Labels = [:]) -> ValueCell {
+        valueCell(name, help: help, kind: .counter, labels: labels)
+    }
+
+    func gauge(_ name: String, help: String, labels: Labels = [:]) -> ValueCell {
+        valueCell(name, help: help, kind: .gauge, labels: labels)
+    }
+
+    func histogram(_ name: String, help: String, labels: Labels = [:], buckets: [Double] = latencyBuckets) -> HistogramCell {
         families.withLock { all in
-            var family = all[name] ?? Family(name: name, help: help, kind: .counter)
-            if case .value(let current) = family.series[labels] {
-                family.series[labels] = .value(current + amount)
-            } else {
-                family.series[labels] = .value(amount)
-            }
-            all[name] = family
+            if case .histogram(let cell) = all[name]?.series[labels] { return cell }
+            let cell = HistogramCell(bounds: buckets)
+            all[name, default: Family(name: name, help: help, kind: .histogram)].series[labels] = .histogram(cell)
+            return cell
         }
+    }
+
+    private func valueCell(_ name: String, help: String, kind: Kind, labels: Labels) -> ValueCell {
+        families.withLock { all in
+            if case .value(let cell) = all[name]?.series[labels] { return cell }
+            let cell = ValueCell()
+            // In place: a copy of the family would copy its whole series dictionary.
+            all[name, default: Family(name: name, help: help, kind: kind)].series[labels] = .value(cell)
+            return cell
+        }
+    }
+
+    func increment(_ name: String, help: String, labels: Labels = [:], by amount: Double = 1) {
+        counter(name, help: help, labels: labels).add(amount)
     }
 
     func set(_ name: String, help: String, labels: Labels = [:], to value: Double) {
-        families.withLock { all in
-            var family = all[name] ?? Family(name: name, help: help, kind: .gauge)
-            family.series[labels] = .value(value)
-            all[name] = family
-        }
+        gauge(name, help: help, labels: labels).set(value)
     }
 
     func observe(_ name: String, help: String, labels: Labels = [:], value: Double, buckets: [Double] = latencyBuckets) {
-        families.withLock { all in
-            var family = all[name] ?? Family(name: name, help: help, kind: .histogram)
-            var (bounds, counts, sum, count) = (buckets, [UInt64](repeating: 0, count: buckets.count), 0.0, UInt64(0))
-            if case .histogram(let b, let c, let s, let n) = family.series[labels] {
-                (bounds, counts, sum, count) = (b, c, s, n)
-            }
-            for (index, bound) in bounds.enumerated() where value <= bound { counts[index] += 1 }
-            family.series[labels] = .histogram(buckets: bounds, counts: counts, sum: sum + value, count: count + 1)
-            all[name] = family
-        }
+        histogram(name, help: help, labels: labels, buckets: buckets).observe(value)
     }
 
     /// The current value of a counter or gauge series (tests, readiness).
     func value(_ name: String, labels: Labels = [:]) -> Double? {
-        families.withLock { all in
-            guard case .value(let value) = all[name]?.series[labels] else { return nil }
-            return value
-        }
+        let series = families.withLock { $0[name]?.series[labels] }
+        guard case .value(let cell) = series else { return nil }
+        return cell.current
     }
 
     /// Everything, in the text exposition format, families and series in a stable order.
@@ -84,9 +128,11 @@ public final class MetricsRegistry: Sendable {
 
     private static func render(_ name: String, _ labels: Labels, _ series: Series) -> String {
         switch series {
-        case .value(let value):
-            return "\(name)\(render(labels)) \(format(value))\n"
-        case .histogram(let buckets, let counts, let sum, let count):
+        case .value(let cell):
+            return "\(name)\(render(labels)) \(format(cell.current))\n"
+        case .histogram(let cell):
+            let (buckets, snapshot) = (cell.bounds, cell.snapshot)
+            let (counts, sum, count) = (snapshot.counts, snapshot.sum, snapshot.count)
             var lines = ""
             for (bound, bucketCount) in zip(buckets, counts) {
                 lines += "\(name)_bucket\(render(labels.merging(["le": format(bound)]) { a, _ in a })) \(bucketCount)\n"

@@ -1,8 +1,11 @@
+import Synchronization
+
 /// The metrics this service exports, by name, in one place: what an SRE graphs and
 /// alerts on. Every name starts with `recording_api_`. Labels never carry room
 /// names, egress ids or identities (unbounded cardinality, and personal data).
 struct ServiceMetrics: Sendable {
     let registry: MetricsRegistry
+    private let httpSeries = HTTPSeriesCache()
 
     init(registry: MetricsRegistry = MetricsRegistry(), version: String) {
         self.registry = registry
@@ -10,10 +13,15 @@ struct ServiceMetrics: Sendable {
     }
 
     func httpRequest(method: String, route: String, status: Int, seconds: Double) {
-        let labels = ["method": method, "route": route, "status": String(status)]
-        registry.increment("recording_api_http_requests_total", help: "HTTP requests answered, by route template, method and status.", labels: labels)
-        registry.observe("recording_api_http_request_duration_seconds", help: "Time to answer HTTP requests.",
-                         labels: ["method": method, "route": route], value: seconds)
+        let series = httpSeries.series(for: HTTPSeriesKey(method: method, route: route, status: status)) { key in
+            let labels = ["method": key.method, "route": key.route]
+            return (
+                registry.counter("recording_api_http_requests_total", help: "HTTP requests answered, by route template, method and status.",
+                                 labels: labels.merging(["status": String(key.status)]) { a, _ in a }),
+                registry.histogram("recording_api_http_request_duration_seconds", help: "Time to answer HTTP requests.", labels: labels))
+        }
+        series.requests.add(1)
+        series.duration.observe(seconds)
     }
 
     func recordingStarted() {
@@ -55,5 +63,26 @@ struct ServiceMetrics: Sendable {
     func retentionDeleted(_ count: Int) {
         guard count > 0 else { return }
         registry.increment("recording_api_retention_deleted_total", help: "Recordings removed by retention.", by: Double(count))
+    }
+}
+
+private struct HTTPSeriesKey: Hashable {
+    let method: String
+    let route: String
+    let status: Int
+}
+
+/// The series of each method, route and status seen: one small lookup per request instead
+/// of building and hashing label dictionaries twice (bench/: 6% of a `/health` request).
+private final class HTTPSeriesCache: Sendable {
+    typealias Series = (requests: MetricsRegistry.ValueCell, duration: MetricsRegistry.HistogramCell)
+
+    private let known = Mutex<[HTTPSeriesKey: Series]>([:])
+
+    func series(for key: HTTPSeriesKey, create: (HTTPSeriesKey) -> Series) -> Series {
+        if let series = known.withLock({ $0[key] }) { return series }
+        let series = create(key)
+        known.withLock { $0[key] = series }
+        return series
     }
 }
