@@ -127,7 +127,9 @@ extension RecordingService {
 
     /// Writes `recording` (a versioned `update`); with `success`, the call's success record goes
     /// in the same transaction: one trip to the store's writer instead of two, and the record
-    /// exists exactly when the change does. Throws as `update` does, and then nothing is audited.
+    /// exists exactly when the change does. Throws as `update` does, and then `audited` records the
+    /// failure. In the SQL stores a record the database refuses takes the change with it (one
+    /// transaction), so no change that was done is answered as a failure (`audit`'s rule).
     func update(_ recording: StoredRecording, carrying success: SuccessAudit?) async throws -> StoredRecording {
         guard let success else { return try await store.update(recording) }
         let record = auditRecord(
