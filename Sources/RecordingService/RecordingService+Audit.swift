@@ -27,3 +27,23 @@ extension RecordingService {
         }
     }
 }
+
+/// The success record of one `audited` call, handed to its body so that the body's last write
+/// can carry it (`update(_:carrying:)`). Only a write that nothing fallible follows may carry
+/// it: a later failure would be audited as well, two records for one call. One call, one task:
+/// not shared.
+final class SuccessAudit {
+    let action: String
+    let caller: Caller
+    /// The egress the call names before it has a recording (a stop's argument).
+    let egressId: String?
+    private(set) var isWritten = false
+
+    init(action: String, caller: Caller, egressId: String?) {
+        self.action = action
+        self.caller = caller
+        self.egressId = egressId
+    }
+
+    func markWritten() { isWritten = true }
+}

@@ -141,7 +141,7 @@ extension RecordingService {
         let running = try await egress.listEgress(roomName: reservation.roomName, egressId: nil, activeOnly: true)
         for snapshot in running where snapshot.roomName == reservation.roomName && !snapshot.status.isTerminal {
             guard try await store.recording(egressId: snapshot.egressId) == nil else { continue }
-            _ = try await attach(snapshot, to: reservation)
+            _ = try await attach(snapshot, to: reservation, carrying: nil)
             logger(for: reservation).notice("Adopted egress \(snapshot.egressId) left by an interrupted start")
             summary.reservationsAdopted += 1
             return

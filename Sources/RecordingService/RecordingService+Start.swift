@@ -12,10 +12,10 @@ extension RecordingService {
         roomName: String, layout: String? = nil, audioOnly: Bool? = nil, preset: String? = nil,
         maxDurationSeconds: Int? = nil, by caller: Caller
     ) async throws(RecordingServiceError) -> RecordingInfo {
-        try await audited("start", by: caller, egressId: nil, roomName: roomName, subject: { ($0.egressId, $0.roomName) }) {
+        try await audited("start", by: caller, egressId: nil, roomName: roomName, subject: { ($0.egressId, $0.roomName) }) { success in
             let plan = try validatedPlan(
                 roomName: roomName, layout: layout, audioOnly: audioOnly, preset: preset, maxDurationSeconds: maxDurationSeconds)
-            return RecordingInfo(stored: try await start(plan, by: caller))
+            return RecordingInfo(stored: try await start(plan, by: caller, success: success))
         }
     }
 
@@ -70,7 +70,8 @@ extension RecordingService {
         }
     }
 
-    func start(_ plan: StartPlan, by caller: Caller) async throws -> StoredRecording {
+    /// `success`: carried by the write that attaches the egress, the start's last step.
+    func start(_ plan: StartPlan, by caller: Caller, success: SuccessAudit?) async throws -> StoredRecording {
         let reservation = try await reserveIfRoomExists(plan, by: caller)
         let log = logger(for: reservation)
         log.info("Recording requested by \(caller.kind.rawValue) \(caller.name)", ["layout": plan.layout.rawValue, "file.key": reservation.fileKey ?? ""])
@@ -83,7 +84,7 @@ extension RecordingService {
             if case .notFound = error { throw RecordingServiceError.roomNotFound(plan.roomName) }
             throw RecordingServiceError.liveKit(error, action: "start the recording")
         }
-        return try await attach(snapshot, to: reservation)
+        return try await attach(snapshot, to: reservation, carrying: success)
     }
 
     /// Asks LiveKit whether the room exists while the reservation is written: neither needs
@@ -166,14 +167,14 @@ extension RecordingService {
         try await store.delete(id: reservation.id)
     }
 
-    func attach(_ snapshot: EgressSnapshot, to reservation: StoredRecording) async throws -> StoredRecording {
+    func attach(_ snapshot: EgressSnapshot, to reservation: StoredRecording, carrying success: SuccessAudit?) async throws -> StoredRecording {
         var lifecycle = RecordingLifecycle(reservation)
         _ = lifecycle.apply(snapshot, now: now)
         var attached = lifecycle.recording
         attached.egressId = snapshot.egressId
         attached.updatedAt = now
         do {
-            let written = try await store.update(attached)
+            let written = try await update(attached, carrying: success)
             logger(for: written).info("LiveKit started egress \(snapshot.egressId) (\(written.status.rawValue))")
             return written
         } catch {

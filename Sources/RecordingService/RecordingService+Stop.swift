@@ -8,14 +8,16 @@ extension RecordingService {
     /// (typically ENDING, `endedAt` null). Stopping an ended recording answers its final state.
     public func stop(egressId: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
         var roomName: String?
-        return try await audited("stop", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) {
+        return try await audited("stop", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) { success in
             let stored = try await recording(egressId: egressId)
             roomName = stored.roomName
-            return RecordingInfo(stored: try await stop(stored, by: caller))
+            return RecordingInfo(stored: try await stop(stored, by: caller, success: success))
         }
     }
 
-    func stop(_ stored: StoredRecording, by caller: Caller) async throws -> StoredRecording {
+    /// `success`: carried by the write of LiveKit's answer when no wait follows it (a wait can
+    /// still fail, and its failure is the call's outcome).
+    func stop(_ stored: StoredRecording, by caller: Caller, success: SuccessAudit?) async throws -> StoredRecording {
         guard !stored.status.isTerminal, let egressId = stored.egressId else { return stored }
         let log = logger(for: stored)
         log.info("Stop requested by \(caller.kind.rawValue) \(caller.name)")
@@ -25,7 +27,8 @@ extension RecordingService {
         do { answer = .success(try await egress.stopEgress(egressId: egressId)) } catch { answer = .failure(error) }
         switch answer {
         case .success(let snapshot):
-            current = try await applySnapshot(snapshot, from: .stop, known: stored) { row in
+            let carried = waitsForEnd ? nil : success
+            current = try await applySnapshot(snapshot, from: .stop, known: stored, carrying: carried) { row in
                 if row.stoppedBy == nil { row.stoppedBy = stoppedBy }
             } ?? current
         case .failure(.failedPrecondition(let reason)):
@@ -53,8 +56,12 @@ extension RecordingService {
         return try await applySnapshot(snapshot, from: .stop) ?? current
     }
 
+    /// False when configured not to wait (`stopWaitSeconds` 0): then a stop ends with its write.
+    var waitsForEnd: Bool { configuration.stopWaitSeconds > 0 }
+
     /// Webhooks update the row while we wait; LiveKit is asked too, in case they are lost.
     func waitForEnd(_ recording: StoredRecording) async throws -> StoredRecording {
+        guard waitsForEnd else { return recording }
         var current = recording
         let deadline = clock.now.addingTimeInterval(configuration.stopWaitSeconds)
         var polls = Int((configuration.stopWaitSeconds / configuration.stopPollSeconds).rounded(.up))

@@ -22,11 +22,13 @@ extension RecordingService {
     /// - Parameters:
     ///   - known: the row as the caller read it moments ago: the first try writes on top of it
     ///     without reading it again (the version check refuses it if it changed meanwhile).
+    ///   - success: an audited call's success record, carried by the write if there is one
+    ///     (see `update(_:carrying:)`); when nothing is written it stays for `audited` to write.
     ///   - amend: extra edits in the same write (e.g. `stoppedBy`), applied even
     ///     when the lifecycle ignores the update.
     @discardableResult
     func applySnapshot(
-        _ update: EgressSnapshot, from source: EgressUpdateSource, known: StoredRecording? = nil,
+        _ update: EgressSnapshot, from source: EgressUpdateSource, known: StoredRecording? = nil, carrying success: SuccessAudit? = nil,
         amend: @Sendable (inout StoredRecording) -> Void = { _ in }
     ) async throws -> StoredRecording? {
         var known = known.flatMap { $0.egressId == update.egressId ? $0 : nil }
@@ -57,7 +59,7 @@ extension RecordingService {
             if next.status == .complete, stored.status != .complete { await checkUploadedFile(&next) }
             next.updatedAt = now
             do {
-                let written = try await store.update(next)
+                let written = try await self.update(next, carrying: success)
                 logTransition(from: stored, to: written, source: source)
                 return written
             } catch RecordingStoreError.conflict {

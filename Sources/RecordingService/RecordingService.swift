@@ -82,12 +82,29 @@ extension RecordingService {
         subject: (Result) -> (egressId: String?, roomName: String?) = { _ in (nil, nil) },
         _ body: () async throws -> Result
     ) async throws(RecordingServiceError) -> Result {
+        try await audited(action, by: caller, egressId: egressId, roomName: roomName(), subject: subject) { _ in try await body() }
+    }
+
+    /// `audited` for a body whose last write can carry the success record (`SuccessAudit`):
+    /// then it is not written again here.
+    func audited<Result>(
+        _ action: String, by caller: Caller, egressId: String?, roomName: @autoclosure () -> String?,
+        subject: (Result) -> (egressId: String?, roomName: String?) = { _ in (nil, nil) },
+        _ body: (SuccessAudit) async throws -> Result
+    ) async throws(RecordingServiceError) -> Result {
+        let success = SuccessAudit(action: action, caller: caller, egressId: egressId)
         do {
-            let result = try await boundary(action, body)
-            let named = subject(result)
-            await audit(action, by: caller, egressId: named.egressId ?? egressId, roomName: named.roomName ?? roomName(), outcome: "ok")
+            let result = try await boundary(action) { try await body(success) }
+            if !success.isWritten {
+                let named = subject(result)
+                await audit(action, by: caller, egressId: named.egressId ?? egressId, roomName: named.roomName ?? roomName(), outcome: "ok")
+            }
             return result
         } catch {
+            if success.isWritten {
+                // A body must carry the success record only on a write nothing fallible follows.
+                logger.error("\(action) failed after its success was audited; auditing the failure too")
+            }
             await audit(action, by: caller, egressId: error.egressId ?? egressId, roomName: roomName(), outcome: error.code)
             throw error
         }
@@ -95,14 +112,32 @@ extension RecordingService {
 
     /// An audit trail that cannot be written must not turn a done change into a failure: log it.
     func audit(_ action: String, by caller: Caller, egressId: String?, roomName: String?, outcome: String) async {
-        let record = AuditRecord(
-            id: UUID().uuidString.lowercased(), at: now, actor: caller.name, actorKind: caller.kind.rawValue, action: action,
-            egressId: egressId, roomName: roomName, remoteAddress: caller.remoteAddress, outcome: outcome)
         do {
-            try await store.appendAudit(record)
+            try await store.appendAudit(auditRecord(action, by: caller, egressId: egressId, roomName: roomName, outcome: outcome))
         } catch {
             logger.error("Could not write the audit record for \(action) by \(caller.name): \(error)")
         }
+    }
+
+    func auditRecord(_ action: String, by caller: Caller, egressId: String?, roomName: String?, outcome: String) -> AuditRecord {
+        AuditRecord(
+            id: UUID().uuidString.lowercased(), at: now, actor: caller.name, actorKind: caller.kind.rawValue, action: action,
+            egressId: egressId, roomName: roomName, remoteAddress: caller.remoteAddress, outcome: outcome)
+    }
+
+    /// Writes `recording` (a versioned `update`); with `success`, the call's success record goes
+    /// in the same transaction: one trip to the store's writer instead of two, and the record
+    /// exists exactly when the change does. Throws as `update` does, and then `audited` records the
+    /// failure. In the SQL stores a record the database refuses takes the change with it (one
+    /// transaction), so no change that was done is answered as a failure (`audit`'s rule).
+    func update(_ recording: StoredRecording, carrying success: SuccessAudit?) async throws -> StoredRecording {
+        guard let success else { return try await store.update(recording) }
+        let record = auditRecord(
+            success.action, by: success.caller, egressId: recording.egressId ?? success.egressId, roomName: recording.roomName,
+            outcome: "ok")
+        let written = try await store.update(recording, appendingAudit: record)
+        success.markWritten()
+        return written
     }
 }
 

@@ -33,4 +33,27 @@ import Testing
             #expect(try await store.recording(id: "rec-1") == written)
         }
     }
+
+    /// A start whose reservation reconcile removed meanwhile, and a second active recording in
+    /// a room: refused as the plain update refuses them, and no audit record for either.
+    @Test(arguments: StoreKind.available)
+    func refusedUpdateWritesNoAuditRecord(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            let gone = Fixture.recording(id: "rec-gone", room: "a")
+            await #expect(throws: RecordingStoreError.notFound(id: "rec-gone")) {
+                try await store.update(gone, appendingAudit: Fixture.audit(id: "audit-gone", at: 1))
+            }
+
+            let running = Fixture.recording(id: "rec-running", egressId: "EG_run", room: "b", status: .active)
+            try await store.insert(running)
+            var ended = Fixture.recording(id: "rec-ended", egressId: "EG_old", room: "b", status: .complete)
+            try await store.insert(ended)
+            ended.status = .active
+            await #expect(throws: RecordingStoreError.roomBusy(active: running)) {
+                try await store.update(ended, appendingAudit: Fixture.audit(id: "audit-busy", at: 2))
+            }
+            #expect(try await store.audit(AuditQuery()).records.isEmpty)
+            #expect(try await store.recording(id: "rec-ended")?.status == .complete)
+        }
+    }
 }

@@ -5,13 +5,19 @@ import RecordingStore
 /// `RecordingStore` in memory, honouring the protocol's invariants the way the
 /// databases do: one active recording per room (reservations included), unique
 /// egress ids, optimistic versions, keyset cursors, leases. `failAll` makes every
-/// call throw, to play a database that is down.
+/// call throw, to play a database that is down; `failNextUpdate` one write.
+/// `update(_:appendingAudit:)` is its own, atomic as in the databases (a service over a
+/// store without it gets the protocol's two calls: wrap this one to test that path).
 public actor InMemoryRecordingStore: RecordingStore {
     private var rows: [String: StoredRecording] = [:]
     private var auditRecords: [AuditRecord] = []
     private var leases: [String: (holder: String, until: EpochMilliseconds)] = [:]
     private var failure: RecordingStoreError?
+    private var nextUpdateFailure: RecordingStoreError?
+    /// Rows updated, by either form of `update`.
     public private(set) var updateCount = 0
+    /// Of those, the ones written with their audit record (`update(_:appendingAudit:)`).
+    public private(set) var auditedUpdateCount = 0
 
     public init() {}
 
@@ -35,8 +41,29 @@ public actor InMemoryRecordingStore: RecordingStore {
         rows[recording.id] = recording
     }
 
+    /// The next update (either form) throws `failure` and writes nothing.
+    public func failNextUpdate(with failure: RecordingStoreError) {
+        nextUpdateFailure = failure
+    }
+
+    public func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
+        let written = try write(recording)
+        auditRecords.append(record)
+        auditedUpdateCount += 1
+        return written
+    }
+
     public func update(_ recording: StoredRecording) async throws -> StoredRecording {
+        try write(recording)
+    }
+
+    /// Synchronous, so the audited form cannot interleave with another call between its two writes.
+    private func write(_ recording: StoredRecording) throws -> StoredRecording {
         try check()
+        if let failure = nextUpdateFailure {
+            nextUpdateFailure = nil
+            throw failure
+        }
         guard let stored = rows[recording.id] else { throw RecordingStoreError.notFound(id: recording.id) }
         guard stored.version == recording.version else { throw RecordingStoreError.conflict(id: recording.id) }
         try checkInvariants(recording, replacing: recording.id)
