@@ -6,56 +6,65 @@
 /// The caller decides the structure and the key order: `object`, then `key` + a value
 /// for each member, keys in the order `.sortedKeys` gives (byte order of the UTF-8).
 /// Commas are placed here, so a writer never produces `{,` or `,}`.
+///
+/// The small methods are `@inlinable` so the models' encodings (another module) compile
+/// to straight appends instead of a call per key and value.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8]
+    public var bytes: [UInt8] { output }
+    @usableFromInline var output: [UInt8]
     /// A value was written at the current level: the next key or element needs a comma.
-    private var needsComma = false
+    @usableFromInline var needsComma = false
 
     public init(reservingCapacity capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        output = []
+        output.reserveCapacity(capacity)
     }
 
     // MARK: Structure
 
     /// `{` members `}`: `body` writes each member as `key(_:)` then one value.
+    @inlinable
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         beginValue()
-        bytes.append(UInt8(ascii: "{"))
+        output.append(UInt8(ascii: "{"))
         needsComma = false
         body(&self)
-        bytes.append(UInt8(ascii: "}"))
+        output.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     /// `[` elements `]`: one value per element.
+    @inlinable
     public mutating func array<Elements: Sequence>(_ elements: Elements, _ element: (inout JSONWriter, Elements.Element) -> Void) {
         beginValue()
-        bytes.append(UInt8(ascii: "["))
+        output.append(UInt8(ascii: "["))
         needsComma = false
         for item in elements { element(&self, item) }
-        bytes.append(UInt8(ascii: "]"))
+        output.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A member name. Names are the models' Swift identifiers (ASCII letters and
     /// digits), which need no escaping, so they are copied as they are.
+    @inlinable
     public mutating func key(_ name: StaticString) {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(UInt8(ascii: "\""))
+        if needsComma { output.append(UInt8(ascii: ",")) }
+        output.append(UInt8(ascii: "\""))
         appendLiteral(name)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        output.append(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     // MARK: Values
 
+    @inlinable
     public mutating func null() {
         beginValue()
         appendLiteral("null")
     }
 
+    @inlinable
     public mutating func bool(_ value: Bool) {
         beginValue()
         appendLiteral(value ? "true" : "false")
@@ -63,33 +72,36 @@ public struct JSONWriter {
 
     /// A JSON number. Doubles are deliberately absent: JSONEncoder's shortest-round-trip
     /// formatting is not worth copying while no model on a hot path has one.
+    @inlinable
     public mutating func integer(_ value: Int64) {
         beginValue()
         appendDecimal(value)
     }
 
+    @inlinable
     public mutating func integer(_ value: Int) {
         integer(Int64(value))
     }
 
     /// A JSON string holding the decimal digits of `value` (how `EpochMilliseconds` is sent).
+    @inlinable
     public mutating func integerString(_ value: Int64) {
         beginValue()
-        bytes.append(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: "\""))
         appendDecimal(value)
-        bytes.append(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: "\""))
     }
 
+    @inlinable
     public mutating func string(_ value: String) {
         beginValue()
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        // `withUTF8` makes a bridged or small string contiguous once; native strings already are.
-        value.withUTF8 { appendEscaped($0) }
-        bytes.append(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: "\""))
+        appendEscaped(value)
+        output.append(UInt8(ascii: "\""))
     }
 
     /// `string`, or `null` for nil (a key the contract keeps with `null`).
+    @inlinable
     public mutating func string(orNull value: String?) {
         if let value { string(value) } else { null() }
     }
@@ -97,18 +109,21 @@ public struct JSONWriter {
     // MARK: Internals
 
     /// A comma if this value follows another at the same level (array elements).
-    private mutating func beginValue() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    @inlinable
+    mutating func beginValue() {
+        if needsComma { output.append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
-    private mutating func appendLiteral(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    @inlinable
+    mutating func appendLiteral(_ text: StaticString) {
+        text.withUTF8Buffer { output.append(contentsOf: $0) }
     }
 
     /// Signed decimal, no leading zeros, as `String(value)` writes it.
-    private mutating func appendDecimal(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    @usableFromInline
+    mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // 20 digits hold UInt64.max; filled from the right.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -118,7 +133,7 @@ public struct JSONWriter {
                 digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude != 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 
@@ -126,16 +141,24 @@ public struct JSONWriter {
     /// `\`, the short forms `\b \t \n \f \r`, other controls below 0x20 as `\u00xx`
     /// (lower-case hex). Not escaped: `/` (`.withoutEscapingSlashes`), DEL, U+2028/2029,
     /// and all other non-ASCII, which stays UTF-8.
+    @usableFromInline
+    mutating func appendEscaped(_ text: String) {
+        if let done: Void = text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) { return done }
+        // Small and bridged strings have no contiguous UTF-8 to lend; `withUTF8` makes it.
+        var text = text
+        text.withUTF8 { appendEscaped($0) }
+    }
+
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         for index in utf8.indices {
             let byte = utf8[index]
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            if runStart < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
             appendEscape(for: byte)
             runStart = index + 1
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        if runStart < utf8.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
     }
 
     private static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {
@@ -143,18 +166,18 @@ public struct JSONWriter {
     }
 
     private mutating func appendEscape(for byte: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
+        output.append(UInt8(ascii: "\\"))
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+        case 0x08: output.append(UInt8(ascii: "b"))
+        case 0x09: output.append(UInt8(ascii: "t"))
+        case 0x0A: output.append(UInt8(ascii: "n"))
+        case 0x0C: output.append(UInt8(ascii: "f"))
+        case 0x0D: output.append(UInt8(ascii: "r"))
         default:
             appendLiteral("u00")
-            bytes.append(Self.lowercaseHexDigit(byte >> 4))
-            bytes.append(Self.lowercaseHexDigit(byte & 0xF))
+            output.append(Self.lowercaseHexDigit(byte >> 4))
+            output.append(Self.lowercaseHexDigit(byte & 0xF))
         }
     }
 }
