@@ -35,7 +35,9 @@ let package = Package(
         // MARK: Foundations
         .target(name: "Logging"),
         .target(name: "Crypto", dependencies: ["CCrypto"]),
-        .target(name: "HTTPServer", dependencies: ["CLibEvent", "Logging"]),
+        // Hand-written JSON for hot responses; pure Swift, no Foundation.
+        .target(name: "JSONWriting"),
+        .target(name: "HTTPServer", dependencies: ["CLibEvent", "Logging", "JSONWriting"]),
         // Outbound HTTP/1.1 on the same libevent (evhttp's client half), for LiveKit's API.
         .target(name: "HTTPClient", dependencies: ["CLibEvent"]),
 
@@ -45,13 +47,15 @@ let package = Package(
 
         // MARK: The product
         .target(name: "RecordingModels"),
+        // The server's hand-written encodings of the models; RecordingKit does not need them.
+        .target(name: "RecordingModelsJSON", dependencies: ["RecordingModels", "JSONWriting"]),
         .target(name: "RecordingStore", dependencies: ["CSQLite", "CLibPQ", "RecordingModels", "Logging"]),
         .target(
             name: "RecordingService",
             dependencies: ["LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging"]),
         .target(
             name: "RecordingServer",
-            dependencies: ["RecordingService", "HTTPServer", "LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging", "Crypto"],
+            dependencies: ["RecordingService", "HTTPServer", "LiveKit", "S3", "RecordingStore", "RecordingModels", "RecordingModelsJSON", "Logging", "Crypto"],
             // One file, readable in the repo and compiled into the binary, so /openapi.json cannot drift from it.
             resources: [.embedInCode("OpenAPI/openapi.json")]),
         .executableTarget(name: "recording-api", dependencies: ["RecordingServer"]),
@@ -75,10 +79,11 @@ let package = Package(
         .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "HTTPServer", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Crypto", "TestSupport"]),
         .testTarget(name: "RecordingModelsTests", dependencies: ["RecordingModels"]),
+        .testTarget(name: "RecordingModelsJSONTests", dependencies: ["RecordingModelsJSON", "JSONWriting", "RecordingModels"]),
         .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),
         .testTarget(name: "RecordingServiceTests", dependencies: ["RecordingService", "RecordingStore", "RecordingModels", "LiveKit", "TestSupport"]),
         .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "RecordingStore", "LiveKit", "Crypto", "Logging", "TestSupport"]),
-        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "TestSupport", "room-recording"]),
+        .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "RecordingModelsJSON", "TestSupport", "room-recording"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RecordingServer", "RecordingKit", "RecordingModels", "LiveKit", "S3", "RecordingStore", "TestSupport"]),

@@ -81,6 +81,17 @@ struct MessageTests {
         #expect(object?["error"] as? String == "No recording \"EG_1\".")
     }
 
+    /// `ErrorBody` is written by hand; JSONEncoder wrote it before, and clients saw those bytes.
+    @Test("error bodies are the bytes JSONEncoder wrote", arguments: ["", "plain", "No \"EG_1\" in /a\\b.", "tab\tnew\nline\u{1}\u{1F}", "ünï😀\u{2028}"])
+    func errorBodyBytes(message: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        let body = Response.ErrorBody(success: false, code: "some_code", error: message)
+        let response = Response.error(status: 400, code: "some_code", message: message)
+        #expect(response.bodyBytes == Array(try encoder.encode(body)))
+        #expect(response.headers["Content-Type"] == "application/json")
+    }
+
     @Test("redirects carry Location")
     func redirect() {
         let response = Response.redirect(to: "https://s3.example/key?X-Amz-Signature=abc")

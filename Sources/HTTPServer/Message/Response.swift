@@ -1,4 +1,5 @@
 import Foundation
+import JSONWriting
 
 /// What a handler answers.
 public struct Response: Sendable {
@@ -40,12 +41,20 @@ public struct Response: Sendable {
         return response
     }
 
+    /// `value` as JSON written by its hand-written `JSONWritable` encoding: the same bytes
+    /// as the `Encodable` overload (which Swift picks for other types), without
+    /// JSONEncoder's per-value boxing, and it cannot fail.
+    public static func json<Value: JSONWritable>(
+        _ value: Value, status: Int = 200, headers: HTTPHeaders = [:]
+    ) -> Response {
+        var response = Response(status: status, headers: headers, body: .bytes(value.jsonBytes()))
+        response.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        return response
+    }
+
     /// The contract's failure shape: `{"success":false,"code":…,"error":…}`.
     public static func error(status: Int, code: String, message: String, headers: HTTPHeaders = [:]) -> Response {
-        let body = ErrorBody(success: false, code: code, error: message)
-        // Encoding three strings cannot fail; the fallback keeps this function total.
-        return (try? json(body, status: status, headers: headers))
-            ?? Response(status: status, headers: ["Content-Type": "application/json"], body: .bytes(Array(#"{"success":false}"#.utf8)))
+        json(ErrorBody(success: false, code: code, error: message), status: status, headers: headers)
     }
 
     public static func error(_ error: any HTTPResponseError) -> Response {
@@ -57,9 +66,17 @@ public struct Response: Sendable {
         Response(status: status, headers: ["Location": location])
     }
 
-    private struct ErrorBody: Encodable {
+    struct ErrorBody: JSONWritable {
         let success: Bool
         let code: String
         let error: String
+
+        func writeJSON(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("code"); w.string(code)
+                w.key("error"); w.string(error)
+                w.key("success"); w.bool(success)
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import HTTPServer
 import RecordingModels
+import RecordingModelsJSON
 import RecordingService
 
 extension APIError {
@@ -23,8 +24,7 @@ extension APIError {
 
     /// `{"success":false,"code","error", …}` with this error's status and headers.
     var response: Response {
-        var response = (try? Response.json(body, status: status))
-            ?? Response.error(status: status, code: code, message: message)
+        var response = Response.json(body, status: status)
         for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
         return response
     }

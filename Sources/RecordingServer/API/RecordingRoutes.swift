@@ -1,6 +1,8 @@
 import Foundation
 import HTTPServer
+import JSONWriting
 import RecordingModels
+import RecordingModelsJSON
 import RecordingService
 import RecordingStore
 
@@ -32,7 +34,7 @@ struct RecordingRoutes: Sendable {
         try await gate.admit(principal, .start(room: body.roomName), request: request)
         let recording = try await domain { try await service.start(body, by: gate.caller(principal, request)) }
         metrics.recordingStarted()
-        return try json(StartRecordingResponse(recording: recording))
+        return json(StartRecordingResponse(recording: recording))
     }
 
     func stop(_ request: Request) async throws(APIError) -> Response {
@@ -40,7 +42,7 @@ struct RecordingRoutes: Sendable {
         let body = try RequestBodyDecoder.decode(StopRecordingRequest.self, from: request.body)
         try await authorizeOnRecording(principal, body.egressId, request) { .stop(room: $0) }
         let recording = try await domain { try await service.stop(egressId: body.egressId, by: gate.caller(principal, request)) }
-        return try json(StopRecordingResponse(recording: recording))
+        return json(StopRecordingResponse(recording: recording))
     }
 
     func status(_ request: Request) async throws(APIError) -> Response {
@@ -48,7 +50,7 @@ struct RecordingRoutes: Sendable {
         let egressId = try pathEgressId(request)
         let recording = try await domain { try await service.status(egressId: egressId) }
         try await gate.admit(principal, .status(room: recording.roomName), request: request, egressId: egressId)
-        return try json(RecordingStatusResponse(egress: recording))
+        return json(RecordingStatusResponse(egress: recording))
     }
 
     func list(_ request: Request) async throws(APIError) -> Response {
@@ -61,7 +63,7 @@ struct RecordingRoutes: Sendable {
         let page = try await domain {
             try await service.list(roomName: roomName, status: query.status, activeOnly: query.active, limit: query.limit, cursor: query.cursor)
         }
-        return try json(page)
+        return json(page)
     }
 
     func updateLayout(_ request: Request) async throws(APIError) -> Response {
@@ -142,6 +144,11 @@ struct RecordingRoutes: Sendable {
         } catch {
             throw .internalError
         }
+    }
+
+    /// Hot responses (status, list, start, stop): written by hand, cannot fail.
+    private func json(_ value: some JSONWritable) -> Response {
+        Response.json(value)
     }
 
     private func json(_ value: some Encodable) throws(APIError) -> Response {
