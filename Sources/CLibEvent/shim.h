@@ -8,6 +8,9 @@
 #include <sys/types.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <event2/http.h>
@@ -33,4 +36,13 @@ static inline ev_uint16_t shim_evhttp_all_methods(void) {
     return EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
         EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
         EVHTTP_REQ_PATCH;
+}
+
+// Turns Nagle's algorithm off on a connection's socket (see Exchange.sendsWithoutDelay).
+static inline void shim_evhttp_connection_set_nodelay(struct evhttp_connection *connection) {
+    struct bufferevent *events = evhttp_connection_get_bufferevent(connection);
+    if (!events) return;
+    evutil_socket_t fd = bufferevent_getfd(events);
+    int on = 1;
+    if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }

@@ -55,6 +55,7 @@ final class Exchange: @unchecked Sendable {
             }
             // HEAD: same headers as GET, no body (RFC 9110 §9.3.2).
             if mayHaveBody && !isHead && !bytes.isEmpty {
+                if bytes.count > Self.largeReplyBytes { sendWithoutDelay() }
                 evbuffer_add(evhttp_request_get_output_buffer(request), bytes, bytes.count)
             }
             handOver { evhttp_send_reply($0, Int32(status), nil, nil) }
@@ -64,10 +65,24 @@ final class Exchange: @unchecked Sendable {
                 handOver { evhttp_send_reply($0, Int32(status), nil, nil) }
                 return
             }
+            sendWithoutDelay()
             evhttp_send_reply_start(request, Int32(status), nil)
             liftReadTimeout()
             startPump(stream)
         }
+    }
+
+    /// A body above this may leave in more than one write (libevent writes at most 16 KiB at
+    /// a time); smaller replies leave in one and need no extra system call.
+    static let largeReplyBytes = 4 * 1024
+
+    /// Nagle's algorithm holds a write back while an earlier one is unacknowledged, and the
+    /// client delays its ACK until it has the whole reply: the last part of a reply written in
+    /// two goes out ~40 ms late (a list page of 18 kB answered in 44 ms at p50 while the
+    /// server idled). Streams need each chunk out at once too. Once set it stays for the
+    /// connection's life.
+    private func sendWithoutDelay() {
+        if let connection { shim_evhttp_connection_set_nodelay(connection) }
     }
 
     private func writeHeaders(_ headers: HTTPHeaders, to request: UnsafeMutablePointer<evhttp_request>) {
