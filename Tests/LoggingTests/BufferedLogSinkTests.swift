@@ -107,4 +107,15 @@ struct BufferedLogSinkTests {
         let line = LogLineFormatter.line(for: record, format: .json)
         #expect(line == #"{"alpha":"tab\there","level":"info","logger":"http","message":"a\u0001b\"c\\","time":"2026-01-27T12:00:00.250Z","zeta":"z"}"#)
     }
+
+    /// Fields are merged in among level, logger, message and time by key order, wherever
+    /// they fall: before, between each pair, after; same bytes as a sort of the whole line.
+    @Test("JSON lines: fields between the fixed keys land in key order")
+    func jsonFieldsInterleaveWithFixedKeys() {
+        let record = LogRecord(
+            date: Date(timeIntervalSince1970: 1_769_515_200.125), level: .warning, label: "http", message: "m",
+            metadata: ["a": "1", "levels": "2", "logger.x": "3", "method": "4", "route": "5", "timer": "6", "Z": "7"])
+        let line = LogLineFormatter.line(for: record, format: .json)
+        #expect(line == #"{"Z":"7","a":"1","level":"warning","levels":"2","logger":"http","logger.x":"3","message":"m","method":"4","route":"5","time":"2026-01-27T12:00:00.125Z","timer":"6"}"#)
+    }
 }
