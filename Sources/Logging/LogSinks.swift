@@ -188,19 +188,26 @@ enum LogLineFormatter {
 
     /// RFC 8259 §7: quote, backslash and control characters escaped; slashes left alone.
     private static func appendJSONString(_ value: String, to line: inout [UInt8]) {
-        line.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { bytes in
-            var start = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                appendEscaped(byte, to: &line)
-                start = index + 1
-            }
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        // Native strings are contiguous: their bytes are read in place, with no copy (and
+        // retain) of the string as `withUTF8` needs; a bridged one is made contiguous first.
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { appendJSONString(utf8: $0, to: &line) }
+        if done == nil {
+            var contiguous = value
+            contiguous.withUTF8 { appendJSONString(utf8: $0, to: &line) }
         }
+    }
+
+    private static func appendJSONString(utf8 bytes: UnsafeBufferPointer<UInt8>, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: "\""))
+        var start = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            appendEscaped(byte, to: &line)
+            start = index + 1
+        }
+        line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         line.append(UInt8(ascii: "\""))
     }
 
