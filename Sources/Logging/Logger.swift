@@ -72,16 +72,19 @@ public struct Logger: Sendable {
         sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))
     }
 
-    /// `log` with its fields as pairs (keys distinct): a line written for every request
-    /// (the access line) then builds no dictionary. Same line as `log` with a dictionary.
-    public func log(_ level: Level, _ message: String, fields: consuming [LogRecord.Field]) {
+    /// `log` with its fields as pairs (keys distinct, best in key order): a line written for
+    /// every request (the access line) then builds no dictionary. Same line as `log` with a
+    /// dictionary.
+    public func log(_ level: Level, _ message: String, fields: [LogRecord.Field]) {
         guard level >= self.level else { return }
         guard metadata.isEmpty, LogContext.metadata.isEmpty else {
             return log(level, message, Dictionary(fields, uniquingKeysWith: { _, new in new }))
         }
-        // In place: the caller's array is handed over, not copied.
-        fields.sort { $0.key < $1.key }
-        sink.write(LogRecord(date: Date(), level: level, label: label, message: message, sortedFields: fields))
+        // Sorting copies even a sorted array (a malloc): callers that list their fields in key
+        // order (the access line) skip that.
+        let isSorted = zip(fields, fields.dropFirst()).allSatisfy { $0.key < $1.key }
+        let sorted = isSorted ? fields : fields.sorted { $0.key < $1.key }
+        sink.write(LogRecord(date: Date(), level: level, label: label, message: message, sortedFields: sorted))
     }
 
     /// Writes out buffered lines; call before the process exits.

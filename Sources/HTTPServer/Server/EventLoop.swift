@@ -291,16 +291,17 @@ final class EventLoop: @unchecked Sendable {
             response.headers.replaceOrAdd(name: "Connection", value: "close")
         }
         let duration = ContinuousClock.now - arrival
+        // In key order, so the logger need not sort (copy) them.
         var fields: [LogRecord.Field] = [
-            ("method", request.method),
-            ("route", response.routeTemplate ?? "-"),
-            ("status", String(response.status)),
             ("duration_ms", duration.millisecondsText),
+            ("method", request.method),
             ("remote", request.remoteAddress),
             ("request.id", request.requestId),
+            ("route", response.routeTemplate ?? "-"),
+            ("status", String(response.status)),
         ]
         // Raw paths carry room names and ids: only at debug.
-        if context.logger.level <= .debug { fields.append(("path", request.path)) }
+        if context.logger.level <= .debug { fields.insert(("path", request.path), at: 2) }
         // The server's logger with the id among the fields: the same line as through
         // `request.logger`, without a logger copy or a dictionary per request.
         context.logger.log(.info, "request", fields: fields)
