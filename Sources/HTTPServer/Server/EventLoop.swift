@@ -301,7 +301,7 @@ final class EventLoop: @unchecked Sendable {
             ("status", String(response.status)),
         ]
         // Raw paths carry room names and ids: only at debug.
-        if context.logger.level <= .debug { fields.insert(("path", request.path), at: 2) }
+        if context.logger.level <= .debug { fields.insert(("path", request.path), at: 2) }  // after "method"
         // The server's logger with the id among the fields: the same line as through
         // `request.logger`, without a logger copy or a dictionary per request.
         context.logger.log(.info, "request", fields: fields)
