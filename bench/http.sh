@@ -7,6 +7,7 @@
 #
 #   bench/http.sh                     # defaults below
 #   THREADS=2 CONNECTIONS=32 DURATION=10s ROUNDS=3 API_PORT=3901 NGINX_PORT=3902 FLOOR_PORT=3903 bench/http.sh
+#   API_BINARY=/tmp/recording-api-before bench/http.sh   # another build, not built here
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,13 @@ for tool in wrk nginx cc pkg-config; do
     command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install wrk nginx-light gcc pkg-config)" >&2; exit 1; }
 done
 
-swift build -c release --product recording-api >&2
-binary="$(swift build -c release --show-bin-path)/recording-api"
+# API_BINARY: measure that build instead (e.g. a copy of the previous one, to compare).
+if [ -n "${API_BINARY:-}" ]; then
+    binary=$API_BINARY
+else
+    swift build -c release --product recording-api >&2
+    binary="$(swift build -c release --show-bin-path)/recording-api"
+fi
 
 work="$(mktemp -d)"
 pids=()

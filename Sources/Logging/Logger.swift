@@ -72,6 +72,21 @@ public struct Logger: Sendable {
         sink.write(LogRecord(date: Date(), level: level, label: label, message: message(), metadata: merged))
     }
 
+    /// `log` with its fields as pairs (keys distinct, best in key order): a line written for
+    /// every request (the access line) then builds no dictionary. Same line as `log` with a
+    /// dictionary.
+    public func log(_ level: Level, _ message: String, fields: [LogRecord.Field]) {
+        guard level >= self.level else { return }
+        guard metadata.isEmpty, LogContext.metadata.isEmpty else {
+            return log(level, message, Dictionary(fields, uniquingKeysWith: { _, new in new }))
+        }
+        // Sorting copies even a sorted array (a malloc): callers that list their fields in key
+        // order (the access line) skip that.
+        let isSorted = zip(fields, fields.dropFirst()).allSatisfy { $0.key < $1.key }
+        let sorted = isSorted ? fields : fields.sorted { $0.key < $1.key }
+        sink.write(LogRecord(date: Date(), level: level, label: label, message: message, sortedFields: sorted))
+    }
+
     /// Writes out buffered lines; call before the process exits.
     public func flush() { sink.flush() }
 
@@ -94,11 +109,32 @@ public enum LogContext {
 
 /// One log event, before formatting.
 public struct LogRecord: Sendable {
+    public typealias Field = (key: String, value: String)
+
     public let date: Date
     public let level: Logger.Level
     public let label: String
     public let message: String
-    public let metadata: Logger.Metadata
+    /// The metadata sorted by key, each key once: sinks write and screen it in order,
+    /// without hashing (the access line is written once per request).
+    public let fields: [Field]
+
+    public var metadata: Logger.Metadata {
+        Dictionary(fields, uniquingKeysWith: { first, _ in first })
+    }
+
+    public init(date: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) {
+        self.init(date: date, level: level, label: label, message: message, sortedFields: metadata.sorted { $0.key < $1.key })
+    }
+
+    /// `sortedFields` must be sorted by key with no key twice.
+    public init(date: Date, level: Logger.Level, label: String, message: String, sortedFields: [Field]) {
+        self.date = date
+        self.level = level
+        self.label = label
+        self.message = message
+        self.fields = sortedFields
+    }
 }
 
 /// Where log records go. Implementations must be safe to call from any thread.

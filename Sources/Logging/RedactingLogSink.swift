@@ -32,13 +32,13 @@ public struct RedactingLogSink: LogSink {
         guard !secrets.isEmpty, containsSecret(record) else { return base.write(record) }
         base.write(LogRecord(
             date: record.date, level: record.level, label: record.label, message: redact(record.message),
-            metadata: record.metadata.mapValues(redact)))
+            sortedFields: record.fields.map { (key: $0.key, value: redact($0.value)) }))
     }
 
     public func flush() { base.flush() }
 
     private func containsSecret(_ record: LogRecord) -> Bool {
-        containsSecret(record.message) || record.metadata.values.contains(where: containsSecret)
+        containsSecret(record.message) || record.fields.contains { containsSecret($0.value) }
     }
 
     private func containsSecret(_ text: String) -> Bool {

@@ -250,4 +250,20 @@ struct LiveServerTests {
         #expect(access.first?.metadata["status"] == "200")
         #expect(!sink.lines.joined().contains("secret"))
     }
+
+    /// The access line's fields, in the order sinks get them (sorted by key), at info and at
+    /// debug, where the raw path joins them.
+    @Test("the access line's fields come sorted; the raw path only at debug", arguments: [Logger.Level.info, .debug])
+    func accessLineFields(level: Logger.Level) async throws {
+        let sink = CapturingLogSink()
+        try await withServer(logger: Logger(label: "http", level: level, sink: sink)) { server in
+            _ = try await request(server.port, "/items/a%20b", headers: ["X-Request-Id": "fields-1"])
+        }
+        let access = try #require(sink.captured.first { $0.message == "request" })
+        let keys = ["duration_ms", "method"] + (level == .debug ? ["path"] : []) + ["remote", "request.id", "route", "status"]
+        #expect(access.fields.map(\.key) == keys)
+        #expect(access.metadata["path"] == (level == .debug ? "/items/a%20b" : nil))
+        #expect(access.metadata["remote"] == "127.0.0.1")
+        #expect(access.metadata["method"] == "GET")
+    }
 }

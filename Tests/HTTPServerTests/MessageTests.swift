@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import HTTPServer
@@ -34,6 +35,19 @@ struct MessageTests {
         let request = try Request(method: "GET", target: "/", headers: ["x-request-id": id])
         #expect(request.requestId == id)
         #expect(request.logger.metadata["request.id"] == id)
+    }
+
+    @Test("request.logger carries the id; a logger set on the request is kept as set")
+    func requestLogger() throws {
+        let sink = CapturingLogSink()
+        var request = try Request(method: "GET", target: "/", requestId: "id-1", logger: Logger(label: "http", sink: sink))
+        request.logger.info("first")
+        request.logger = request.logger.with(["room": "r"])
+        request.logger.info("second")
+        request.logger = Logger(label: "other", sink: sink)
+        request.logger.info("third")
+        #expect(sink.captured.map(\.metadata) == [["request.id": "id-1"], ["request.id": "id-1", "room": "r"], [:]])
+        #expect(sink.captured.map(\.label) == ["http", "http", "other"])
     }
 
     @Test("anything else is replaced by 32 random hex digits", arguments: ["", "has space", "semi;colon", "ünï", String(repeating: "x", count: 129)])

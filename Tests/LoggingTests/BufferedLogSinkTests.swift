@@ -107,4 +107,28 @@ struct BufferedLogSinkTests {
         let line = LogLineFormatter.line(for: record, format: .json)
         #expect(line == #"{"alpha":"tab\there","level":"info","logger":"http","message":"a\u0001b\"c\\","time":"2026-01-27T12:00:00.250Z","zeta":"z"}"#)
     }
+
+    /// Every part zero-padded to its width (times chosen so their fractions are exact in binary).
+    @Test("timestamps: ISO 8601 UTC with milliseconds, every part padded", arguments: [
+        (0.0, "1970-01-01T00:00:00.000Z"),
+        (981_173_106.0078125, "2001-02-03T04:05:06.007Z"),
+        (4_102_444_799.9990234375, "2099-12-31T23:59:59.999Z"),
+        (1_769_515_200.0625, "2026-01-27T12:00:00.062Z"),
+    ])
+    func timestamps(seconds: Double, expected: String) {
+        var bytes: [UInt8] = []
+        LogLineFormatter.appendTimestamp(Date(timeIntervalSince1970: seconds), to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
+    /// Fields are merged in among level, logger, message and time by key order, wherever
+    /// they fall: before, between each pair, after; same bytes as a sort of the whole line.
+    @Test("JSON lines: fields between the fixed keys land in key order")
+    func jsonFieldsInterleaveWithFixedKeys() {
+        let record = LogRecord(
+            date: Date(timeIntervalSince1970: 1_769_515_200.125), level: .warning, label: "http", message: "m",
+            metadata: ["a": "1", "levels": "2", "logger.x": "3", "method": "4", "route": "5", "timer": "6", "Z": "7"])
+        let line = LogLineFormatter.line(for: record, format: .json)
+        #expect(line == #"{"Z":"7","a":"1","level":"warning","levels":"2","logger":"http","logger.x":"3","message":"m","method":"4","route":"5","time":"2026-01-27T12:00:00.125Z","timer":"6"}"#)
+    }
 }

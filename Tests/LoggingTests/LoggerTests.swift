@@ -12,6 +12,30 @@ import Testing
         #expect(sink.captured.first?.metadata == ["request.id": "r1", "room": "!a:b", "egress.id": "EG_1"])
     }
 
+    /// The access line's entry point (pairs, no dictionary) writes what `log` with a
+    /// dictionary writes: plain, with the logger's metadata, and inside a `LogContext` scope.
+    @Test(arguments: [false, true])
+    func fieldPairsLogLikeADictionary(withLoggerMetadata: Bool) {
+        let pairs: [LogRecord.Field] = [("status", "200"), ("method", "GET"), ("request.id", "r9"), ("duration_ms", "0.042")]
+        let dictionary = Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) })
+        let viaPairs = CapturingLogSink(), viaDictionary = CapturingLogSink()
+        func logger(_ sink: CapturingLogSink) -> Logger {
+            let plain = Logger(label: "http", sink: sink)
+            return withLoggerMetadata ? plain.with(["request.id": "own", "room": "r"]) : plain
+        }
+        logger(viaPairs).log(.info, "request", fields: pairs)
+        logger(viaDictionary).log(.info, "request", dictionary)
+        LogContext.$metadata.withValue(["scoped": "yes", "status": "shadowed"]) {
+            logger(viaPairs).log(.info, "scoped", fields: pairs)
+            logger(viaDictionary).log(.info, "scoped", dictionary)
+        }
+        logger(viaPairs).log(.debug, "filtered", fields: pairs)
+        #expect(viaPairs.captured.map(\.message) == ["request", "scoped"])
+        #expect(viaPairs.captured.map(\.metadata) == viaDictionary.captured.map(\.metadata))
+        #expect(viaPairs.captured.map { $0.fields.map(\.key) } == viaDictionary.captured.map { $0.fields.map(\.key) })
+        #expect(viaPairs.captured[0].fields.map(\.key) == viaPairs.captured[0].fields.map(\.key).sorted())
+    }
+
     @Test func jsonLinesAreParseable() throws {
         let sink = CapturingLogSink()
         Logger(label: "test", sink: sink).warning("a \"quoted\" message", ["k": "v"])

@@ -18,6 +18,25 @@ import Testing
         #expect(text.contains("latency_seconds_count 1\n"))
     }
 
+    /// Buckets are cumulative and inclusive (`le`); a value above every bound counts only in
+    /// +Inf, the sum and the count.
+    @Test func histogramBucketsAreCumulative() {
+        let registry = MetricsRegistry()
+        for value in [0.0005, 0.001, 0.003, 0.02, 7] {
+            registry.observe("latency_seconds", help: "Latency.", value: value, buckets: [0.001, 0.005, 0.01])
+        }
+        let text = registry.render()
+        #expect(text.contains("""
+            latency_seconds_bucket{le="0.001"} 2
+            latency_seconds_bucket{le="0.005"} 3
+            latency_seconds_bucket{le="0.01"} 3
+            latency_seconds_bucket{le="+Inf"} 5
+            latency_seconds_sum 7.0245
+            latency_seconds_count 5
+
+            """))
+    }
+
     @Test func labelValuesAreEscaped() {
         let registry = MetricsRegistry()
         registry.increment("x_total", help: "X.", labels: ["reason": "say \"hi\"\nback\\slash"])

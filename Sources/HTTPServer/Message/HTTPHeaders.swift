@@ -38,6 +38,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, E
     }
 
     public mutating func remove(name: String) {
+        // removeAll copies a shared array even when nothing matches (a constant response's headers).
+        guard contains(name) else { return }
         fields.removeAll { Self.sameName($0.name, name) }
     }
 

@@ -33,15 +33,19 @@ public final class MetricsRegistry: Sendable {
         var current: Double { value.withLock { $0 } }
     }
 
-    /// One histogram: cumulative bucket counts, sum and count.
+    /// One histogram: bucket counts, sum and count.
     final class HistogramCell: Sendable {
         struct Snapshot {
+            /// Cumulative, as exposed: observations at or below each bound.
             var counts: [UInt64]
             var sum = 0.0
             var count: UInt64 = 0
         }
 
         let bounds: [Double]
+        /// Per bucket only the observations that fell in it: one increment per observation
+        /// under the lock both event loops take (every HTTP request), not one per bucket
+        /// above it; `snapshot` adds them up.
         private let state: Mutex<Snapshot>
 
         init(bounds: [Double]) {
@@ -50,14 +54,19 @@ public final class MetricsRegistry: Sendable {
         }
 
         func observe(_ value: Double) {
+            let bucket = bounds.firstIndex { value <= $0 }
             state.withLock { state in
-                for (index, bound) in bounds.enumerated() where value <= bound { state.counts[index] += 1 }
+                if let bucket { state.counts[bucket] += 1 }
                 state.sum += value
                 state.count += 1
             }
         }
 
-        var snapshot: Snapshot { state.withLock { $0 } }
+        var snapshot: Snapshot {
+            var snapshot = state.withLock { $0 }
+            for index in snapshot.counts.indices.dropFirst() { snapshot.counts[index] += snapshot.counts[index - 1] }
+            return snapshot
+        }
     }
 
     /// Latency buckets in seconds: from sub-millisecond hits to LiveKit calls that time out.
