@@ -242,7 +242,10 @@ private struct PostgresColumns: SQLColumns {
     }
 
     private func isInteger(_ index: Int) -> Bool {
-        [int8Oid, int4Oid, int2Oid].contains(PQftype(result, Int32(index)))
+        switch PQftype(result, Int32(index)) {
+        case int8Oid, int4Oid, int2Oid: true
+        default: false
+        }
     }
 
     /// The value's bytes with their length from libpq: no `strlen`, one copy.
