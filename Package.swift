@@ -31,6 +31,8 @@ let package = Package(
             name: "CLibPQ", path: "Sources/CLibPQ",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
+        // glibc's allocator knobs (part of libc: nothing to install or link).
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: Foundations
         .target(name: "Logging"),
@@ -58,7 +60,9 @@ let package = Package(
             dependencies: ["RecordingService", "HTTPServer", "LiveKit", "S3", "RecordingStore", "RecordingModels", "RecordingModelsJSON", "Logging", "Crypto"],
             // One file, readable in the repo and compiled into the binary, so /openapi.json cannot drift from it.
             resources: [.embedInCode("OpenAPI/openapi.json")]),
-        .executableTarget(name: "recording-api", dependencies: ["RecordingServer"]),
+        .executableTarget(
+            name: "recording-api",
+            dependencies: ["RecordingServer", .target(name: "CMalloc", condition: .when(platforms: [.linux]))]),
 
         // MARK: Clients of the Recording API (must compile for iOS: no C, no Glibc)
         .target(name: "RecordingKit", dependencies: ["RecordingModels"]),

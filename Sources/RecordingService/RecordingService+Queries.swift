@@ -54,8 +54,9 @@ extension RecordingService {
             } catch RecordingStoreError.invalidCursor {
                 throw RecordingServiceError.invalidField("cursor", "Field 'cursor' is not one this server handed out; start again without it.")
             }
-            // A reservation is a start still in flight, not a recording yet.
-            let recordings = page.recordings.filter { $0.egressId != nil }.map(RecordingInfo.init(stored:))
+            // A reservation is a start still in flight, not a recording yet. One pass: a `filter`
+            // first copied every row (a retain per column string) only to drop it again.
+            let recordings = page.recordings.compactMap { $0.egressId == nil ? nil : RecordingInfo(stored: $0) }
             return RecordingListResponse(recordings: recordings, nextCursor: page.nextCursor)
         }
     }

@@ -23,6 +23,19 @@ struct JSONWritableEquivalenceTests {
         if let file = recording.file { try expectSameBytes(file, seed: seed) }
     }
 
+    /// The writer grows its buffer as it goes: the bytes must not depend on where it grew.
+    @Test("the same bytes from any starting capacity", arguments: [UInt64(1), 2, 3])
+    func startingCapacity(seed: UInt64) {
+        var random = RandomModels(seed: seed)
+        let page = random.list()
+        let expected = page.jsonBytes()
+        for capacity in [0, 1, 2, 7, 64, 4096, expected.count, expected.count - 1] {
+            var writer = JSONWriter(reservingCapacity: capacity)
+            page.writeJSON(to: &writer)
+            #expect(writer.bytes == expected, "capacity \(capacity)")
+        }
+    }
+
     @Test("every status and layout, with and without the optionals", arguments: RecordingStatus.allCases)
     func everyStatusAndLayout(status: RecordingStatus) throws {
         for layout in RecordingLayout.allCases.map(Optional.some) + [nil] {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RecordingServer
@@ -35,6 +36,26 @@ struct AuthenticatorTests {
     @Test(arguments: ["Bearer not-a-key", "Bearer 0123456789abcdef0123456789abcdeX", "Bearer h.bad.s"])
     func garbageIs401(header: String) throws {
         #expect(throws: APIError.unauthorized) { try authenticator().authenticate(authorization: header) }
+    }
+
+    /// The byte-level trim must keep Foundation's answer, Unicode spaces and marks included.
+    @Test(arguments: [
+        "", " ", "\t", "tok", " tok", "tok ", "  tok\t ", "\ttok\t", "a b", " a b ", "\u{A0}tok\u{3000}", "tok\u{2009}",
+        "tok \u{301}", "\u{301}tok", " \u{1F600} ", "tok\n", "\ntok", "\u{200B}tok", "tok\u{200B}", "\u{A0}", "é", " 🇫🇷 ", "\u{1680}x\u{205F}",
+    ])
+    func bearerTokenTrimsAsFoundationDoes(rest: String) {
+        let expected = rest.trimmingCharacters(in: .whitespaces)
+        // Scalar by scalar: `==` on strings would forgive a different normalization.
+        #expect(Array(Authenticator.trimmingWhitespace(Substring(rest)).unicodeScalars) == Array(expected.unicodeScalars))
+        #expect(Authenticator.bearerToken("Bearer " + rest) == Self.foundationBearerToken("Bearer " + rest))
+    }
+
+    /// `bearerToken` as it was with Foundation's trim.
+    static func foundationBearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
     }
 
     @Test func operatorKeyIsAcceptedCaseInsensitiveScheme() throws {

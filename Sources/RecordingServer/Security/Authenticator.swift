@@ -65,8 +65,22 @@ struct Authenticator: Sendable {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        let token = trimmingWhitespace(parts[1])
+        return token.isEmpty ? nil : String(token)
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)` without Foundation for the usual ASCII ends:
+    /// its NSString path was ~3% of a list request (bench/README.md). In ASCII that set is
+    /// space and tab; beyond ASCII Foundation still decides (its set is more than category
+    /// Zs: it has U+200B, for one).
+    static func trimmingWhitespace(_ text: Substring) -> Substring {
+        let scalars = text.unicodeScalars
+        let isBlank = { (scalar: Unicode.Scalar) in scalar == " " || scalar == "\t" }
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }), let last = scalars.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        guard scalars[first].isASCII, scalars[last].isASCII else { return Substring(text.trimmingCharacters(in: .whitespaces)) }
+        return Substring(scalars[first...last])
     }
 
     private static func looksLikeJWT(_ token: String) -> Bool {

@@ -70,12 +70,25 @@ final class PostgresConnection: SQLConnection {
 
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> SQLResult {
+        try run(sql, parameters) { result in
+            SQLResult(rows: Self.rows(result), changes: Int(String(cString: PQcmdTuples(result))) ?? 0)
+        }
+    }
+
+    func query<Row>(_ sql: String, _ parameters: [SQLValue], decoding decode: (any SQLColumns) throws -> Row) throws -> [Row] {
+        try run(sql, parameters) { result in
+            try (0..<PQntuples(result)).map { try decode(PostgresColumns(result: result, row: $0)) }
+        }
+    }
+
+    /// Runs `sql` and hands its successful result to `read` before it is cleared.
+    private func run<T>(_ sql: String, _ parameters: [SQLValue], _ read: (OpaquePointer) throws -> T) throws -> T {
         // Parameters travel separately from the SQL text, as text with an explicit type.
         let types: [Oid] = parameters.map(Self.typeOid)
         let texts: [String?] = parameters.map(Self.text)
         if let statement = try preparedStatement(sql, types: types) {
             let result = withOptionalCStrings(texts) { PQexecPrepared(handle, statement.name, Int32(texts.count), $0, nil, nil, 0) }
-            guard let result, Self.field(result, "C") == undefinedPreparedStatement else { return try consume(result) }
+            guard let result, Self.field(result, "C") == undefinedPreparedStatement else { return try consume(result, read) }
             // The session lost its statements (a DISCARD ALL, a pooler between us and the
             // server): forget them (the next call prepares again) and run this one unprepared.
             PQclear(result)
@@ -84,7 +97,7 @@ final class PostgresConnection: SQLConnection {
         let result = withOptionalCStrings(texts) { values in
             PQexecParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
         }
-        return try consume(result)
+        return try consume(result, read)
     }
 
     /// How many statements are prepared and kept (for tests).
@@ -101,26 +114,27 @@ final class PostgresConnection: SQLConnection {
         }
         if prepared.count >= Self.statementCacheLimit {
             // A bound, not an expected case: the store's SQL is a small fixed set.
-            _ = try consume(PQexec(handle, "DEALLOCATE ALL"))
+            try consume(PQexec(handle, "DEALLOCATE ALL")) { _ in }
             prepared.removeAll()
         }
         nextStatementNumber += 1
         let statement = PreparedStatement(name: "recording_store_\(nextStatementNumber)", types: types)
-        _ = try consume(PQprepare(handle, statement.name, sql, Int32(types.count), types))
+        try consume(PQprepare(handle, statement.name, sql, Int32(types.count), types)) { _ in }
         prepared[sql] = statement
         return statement
     }
 
     func executeScript(_ sql: String) throws {
-        _ = try consume(PQexec(handle, sql))
+        try consume(PQexec(handle, sql)) { _ in }
     }
 
-    private func consume(_ result: OpaquePointer?) throws -> SQLResult {
+    /// `read` of a successful result, or the failure it reports; clears the result either way.
+    private func consume<T>(_ result: OpaquePointer?, _ read: (OpaquePointer) throws -> T) throws -> T {
         guard let result else { throw failure(nil) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
-            return SQLResult(rows: Self.rows(result), changes: Int(String(cString: PQcmdTuples(result))) ?? 0)
+            return try read(result)
         default:
             throw failure(result)
         }
@@ -144,27 +158,10 @@ final class PostgresConnection: SQLConnection {
     }
 
     private static func rows(_ result: OpaquePointer) -> [SQLRow] {
-        let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
-        let types = (0..<columnCount).map { PQftype(result, $0) }
-        return (0..<rowCount).map { row in
-            SQLRow(values: (0..<columnCount).map { column in
-                if PQgetisnull(result, row, column) == 1 { return .null }
-                let text = Self.text(result, row, column)
-                switch types[Int(column)] {
-                case boolOid: return .bool(text == "t")
-                case int8Oid, int4Oid, int2Oid: return Int64(text).map(SQLValue.integer) ?? .text(text)
-                default: return .text(text)
-                }
-            })
-        }
-    }
-
-    /// The value's bytes with their length from libpq: no `strlen`, one copy.
-    private static func text(_ result: OpaquePointer, _ row: Int32, _ column: Int32) -> String {
-        let count = Int(PQgetlength(result, row, column))
-        return PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: count) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+        return (0..<PQntuples(result)).map { row in
+            let columns = PostgresColumns(result: result, row: row)
+            return SQLRow(values: (0..<columnCount).map { columns.value(Int($0)) })
         }
     }
 
@@ -188,6 +185,80 @@ final class PostgresConnection: SQLConnection {
 
     private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown error"
+    }
+}
+
+/// One row of a result, read in place (libpq's text format). Typed as `rows` types them:
+/// booleans are `bool` columns, integers the integer types, text everything else.
+private struct PostgresColumns: SQLColumns {
+    let result: OpaquePointer
+    let row: Int32
+
+    func isNull(_ index: Int) -> Bool {
+        PQgetisnull(result, row, Int32(index)) == 1
+    }
+
+    func text(_ index: Int) throws -> String {
+        guard let text = try optionalText(index) else { throw mismatch(index, expected: "text") }
+        return text
+    }
+
+    func optionalText(_ index: Int) throws -> String? {
+        if isNull(index) { return nil }
+        guard case .text(let text) = value(index) else { throw mismatch(index, expected: "text") }
+        return text
+    }
+
+    func integer(_ index: Int) throws -> Int64 {
+        guard let value = try optionalInteger(index) else { throw mismatch(index, expected: "integer") }
+        return value
+    }
+
+    func optionalInteger(_ index: Int) throws -> Int64? {
+        if isNull(index) { return nil }
+        // Integers are short: their text is a small string (no allocation) on the way.
+        guard isInteger(index), let value = Int64(string(index)) else { throw mismatch(index, expected: "integer") }
+        return value
+    }
+
+    func bool(_ index: Int) throws -> Bool {
+        switch value(index) {
+        case .bool(let value): value
+        case .integer(let value): value != 0
+        default: throw mismatch(index, expected: "boolean")
+        }
+    }
+
+    /// The column as a `SQLValue` (an integer column whose text does not parse reads as text).
+    func value(_ index: Int) -> SQLValue {
+        if isNull(index) { return .null }
+        switch PQftype(result, Int32(index)) {
+        case boolOid: return .bool(string(index) == "t")
+        case int8Oid, int4Oid, int2Oid:
+            let text = string(index)
+            return Int64(text).map(SQLValue.integer) ?? .text(text)
+        default: return .text(string(index))
+        }
+    }
+
+    private func isInteger(_ index: Int) -> Bool {
+        switch PQftype(result, Int32(index)) {
+        case int8Oid, int4Oid, int2Oid: true
+        default: false
+        }
+    }
+
+    /// The value's bytes with their length from libpq: no `strlen`, one copy.
+    private func string(_ index: Int) -> String {
+        let column = Int32(index)
+        let count = Int(PQgetlength(result, row, column))
+        return PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: count) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+        }
+    }
+
+    private func mismatch(_ index: Int, expected: String) -> DatabaseFailure {
+        .decoding("column \(index) is \(value(index)), expected \(expected)")
     }
 }
 

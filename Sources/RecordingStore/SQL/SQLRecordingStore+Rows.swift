@@ -38,7 +38,7 @@ extension SQLRecordingStore {
         ]
     }
 
-    static func recording(from row: SQLRow) throws -> StoredRecording {
+    static func recording(from row: any SQLColumns) throws -> StoredRecording {
         let statusText = try row.text(7)
         guard let status = RecordingStatus(rawValue: statusText) else {
             throw DatabaseFailure.decoding("unknown status \(statusText)")

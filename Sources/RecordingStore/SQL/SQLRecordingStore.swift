@@ -98,8 +98,8 @@ final class SQLRecordingStore: Sendable {
     private static func updateOnce(_ recording: StoredRecording, on connection: any SQLConnection) throws -> StoredRecording {
         var parameters = Self.parameters(recording)
         parameters.append(.integer(Int64(recording.version)))
-        if let row = try connection.query(Self.updateSQL, parameters).first {
-            return try Self.recording(from: row)
+        if let written = try connection.query(Self.updateSQL, parameters, decoding: Self.recording(from:)).first {
+            return written
         }
         let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
         throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
@@ -134,9 +134,10 @@ final class SQLRecordingStore: Sendable {
         // One row more than asked says whether another page exists, without COUNT.
         let sql = "SELECT \(Self.columns) FROM recordings\(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT \(filter.next)"
         let parameters = filter.parameters + [.integer(Int64(limit + 1))]
-        let rows = try await read { try $0.query(sql, parameters) }
-        let recordings = try rows.prefix(limit).map(Self.recording(from:))
-        let next = rows.count > limit ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
+        var recordings = try await read { try $0.query(sql, parameters, decoding: Self.recording(from:)) }
+        let hasMore = recordings.count > limit
+        if hasMore { recordings.removeLast(recordings.count - limit) }
+        let next = hasMore ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
         return RecordingPage(recordings: recordings, nextCursor: next)
     }
 
@@ -182,14 +183,17 @@ final class SQLRecordingStore: Sendable {
             FROM audit\(filter.whereClause) ORDER BY at DESC, id DESC LIMIT \(filter.next)
             """
         let parameters = filter.parameters + [.integer(Int64(limit + 1))]
-        let rows = try await read { try $0.query(sql, parameters) }
-        let records = try rows.prefix(limit).map { row in
-            AuditRecord(
-                id: try row.text(0), at: EpochMilliseconds(try row.integer(1)), actor: try row.text(2), actorKind: try row.text(3),
-                action: try row.text(4), egressId: try row.optionalText(5), roomName: try row.optionalText(6),
-                remoteAddress: try row.optionalText(7), outcome: try row.text(8))
+        var records = try await read { connection in
+            try connection.query(sql, parameters) { row in
+                AuditRecord(
+                    id: try row.text(0), at: EpochMilliseconds(try row.integer(1)), actor: try row.text(2), actorKind: try row.text(3),
+                    action: try row.text(4), egressId: try row.optionalText(5), roomName: try row.optionalText(6),
+                    remoteAddress: try row.optionalText(7), outcome: try row.text(8))
+            }
         }
-        let next = rows.count > limit ? records.last.map { PageCursor(time: $0.at.value, id: $0.id).encoded(.audit) } : nil
+        let hasMore = records.count > limit
+        if hasMore { records.removeLast(records.count - limit) }
+        let next = hasMore ? records.last.map { PageCursor(time: $0.at.value, id: $0.id).encoded(.audit) } : nil
         return AuditPage(records: records, nextCursor: next)
     }
 
@@ -240,7 +244,7 @@ final class SQLRecordingStore: Sendable {
 
     private func recordings(where condition: String, _ parameters: [SQLValue]) async throws -> [StoredRecording] {
         let sql = "SELECT \(Self.columns) FROM recordings WHERE \(condition)"
-        return try await read { try $0.query(sql, parameters) }.map(Self.recording(from:))
+        return try await read { try $0.query(sql, parameters, decoding: Self.recording(from:)) }
     }
 
     /// Turns a unique violation into the protocol's answer. Returns (so the caller retries)
@@ -249,10 +253,10 @@ final class SQLRecordingStore: Sendable {
         // SQLite names the columns ("recordings.room_name"), PostgreSQL the index
         // ("recordings_active_room_name"); both mention the column.
         if detail.contains("room_name") {
-            let rows = try connection.query(
+            let active = try connection.query(
                 "SELECT \(columns) FROM recordings WHERE room_name = $1 AND status IN \(Migrations.activeStatusList)",
-                [.text(recording.roomName)])
-            if let active = try rows.first.map(Self.recording(from:)) { throw RecordingStoreError.roomBusy(active: active) }
+                [.text(recording.roomName)], decoding: Self.recording(from:))
+            if let active = active.first { throw RecordingStoreError.roomBusy(active: active) }
             return
         }
         if detail.contains("egress_id"), let egressId = recording.egressId {

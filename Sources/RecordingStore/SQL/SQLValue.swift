@@ -11,18 +11,42 @@ enum SQLValue: Sendable, Equatable {
     init(_ value: Int?) { self = value.map { SQLValue.integer(Int64($0)) } ?? .null }
 }
 
-/// One result row, read by column position.
-struct SQLRow: Sendable {
+/// One result row's columns, read by position. Drivers read them straight from their own
+/// buffers (`SQLConnection.query(_:_:decoding:)`): a list page of 50 rows was 1150
+/// `SQLValue`s and 50 arrays made only to be taken apart again (bench/README.md).
+protocol SQLColumns {
+    func isNull(_ index: Int) -> Bool
+    func text(_ index: Int) throws -> String
+    func integer(_ index: Int) throws -> Int64
+    /// SQLite has no boolean type (0/1 integers); PostgreSQL has one.
+    func bool(_ index: Int) throws -> Bool
+    /// Nil for NULL (a driver may look at the column's type once instead of twice).
+    func optionalText(_ index: Int) throws -> String?
+    func optionalInteger(_ index: Int) throws -> Int64?
+}
+
+extension SQLColumns {
+    func optionalText(_ index: Int) throws -> String? {
+        isNull(index) ? nil : try text(index)
+    }
+
+    func optionalInteger(_ index: Int) throws -> Int64? {
+        isNull(index) ? nil : try integer(index)
+    }
+}
+
+/// One result row, materialized (what `execute` returns).
+struct SQLRow: Sendable, SQLColumns {
     var values: [SQLValue]
+
+    func isNull(_ index: Int) -> Bool {
+        if case .null = values[index] { return true }
+        return false
+    }
 
     func text(_ index: Int) throws -> String {
         guard case .text(let value) = values[index] else { throw DatabaseFailure.decoding("column \(index) is \(values[index]), expected text") }
         return value
-    }
-
-    func optionalText(_ index: Int) throws -> String? {
-        if case .null = values[index] { return nil }
-        return try text(index)
     }
 
     func integer(_ index: Int) throws -> Int64 {
@@ -30,12 +54,6 @@ struct SQLRow: Sendable {
         return value
     }
 
-    func optionalInteger(_ index: Int) throws -> Int64? {
-        if case .null = values[index] { return nil }
-        return try integer(index)
-    }
-
-    /// SQLite has no boolean type (0/1 integers); PostgreSQL has one.
     func bool(_ index: Int) throws -> Bool {
         switch values[index] {
         case .bool(let value): value
@@ -83,6 +101,9 @@ protocol SQLConnection: AnyObject {
     /// SQLite driver rewrites them to its `?1, ?2...`.
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> SQLResult
+    /// Runs one statement and hands each result row to `decode` while the driver still holds
+    /// it, so values are copied once, into what `decode` makes (the hot reads: status, list).
+    func query<Row>(_ sql: String, _ parameters: [SQLValue], decoding decode: (any SQLColumns) throws -> Row) throws -> [Row]
     /// Runs several `;`-separated statements without parameters (migration steps).
     func executeScript(_ sql: String) throws
 }

@@ -52,6 +52,13 @@ final class SQLiteConnection: SQLConnection {
         return SQLResult(rows: rows, changes: Int(sqlite3_changes(handle)))
     }
 
+    func query<Row>(_ sql: String, _ parameters: [SQLValue], decoding decode: (any SQLColumns) throws -> Row) throws -> [Row] {
+        let statement = try cachedStatement(sql)
+        defer { statement.reset() }
+        try statement.bind(parameters)
+        return try statement.rows(decode)
+    }
+
     func executeScript(_ sql: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
@@ -139,11 +146,17 @@ private final class SQLiteStatement {
     }
 
     func rows() throws -> [SQLRow] {
-        var rows: [SQLRow] = []
+        try rows { _ in currentRow() }
+    }
+
+    /// Steps through the result, handing `decode` each row while SQLite holds it.
+    func rows<Row>(_ decode: (any SQLColumns) throws -> Row) throws -> [Row] {
+        var rows: [Row] = []
+        let columns = SQLiteColumns(statement: statement)
         while true {
             let code = sqlite3_step(statement)
             switch code {
-            case SQLITE_ROW: rows.append(currentRow())
+            case SQLITE_ROW: rows.append(try decode(columns))
             case SQLITE_DONE: return rows
             default: throw SQLiteConnection.failure(handle, code: code)
             }
@@ -152,22 +165,71 @@ private final class SQLiteStatement {
 
     private func currentRow() -> SQLRow {
         let count = sqlite3_column_count(statement)
+        let columns = SQLiteColumns(statement: statement)
         var values: [SQLValue] = []
         values.reserveCapacity(Int(count))
         for column in 0..<count {
             switch sqlite3_column_type(statement, column) {
             case SQLITE_NULL: values.append(.null)
             case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(statement, column)))
-            default: values.append(.text(text(column)))
+            default: values.append(.text(columns.textValue(column)))
             }
         }
         return SQLRow(values: values)
     }
+}
+
+/// The current row of a statement that is stepping: valid until its next step or reset.
+/// Typed as `SQLRow` reads them: text is any non-NULL, non-INTEGER value (as SQLite converts
+/// it); integers and booleans are INTEGER values.
+private struct SQLiteColumns: SQLColumns {
+    let statement: OpaquePointer
+
+    func isNull(_ index: Int) -> Bool {
+        sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL
+    }
+
+    func text(_ index: Int) throws -> String {
+        try optionalText(index) ?? { throw mismatch(index, expected: "text") }()
+    }
+
+    func optionalText(_ index: Int) throws -> String? {
+        let column = Int32(index)
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: throw mismatch(index, expected: "text")
+        default: return textValue(column)
+        }
+    }
+
+    func integer(_ index: Int) throws -> Int64 {
+        try optionalInteger(index) ?? { throw mismatch(index, expected: "integer") }()
+    }
+
+    func optionalInteger(_ index: Int) throws -> Int64? {
+        let column = Int32(index)
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: return sqlite3_column_int64(statement, column)
+        default: throw mismatch(index, expected: "integer")
+        }
+    }
+
+    func bool(_ index: Int) throws -> Bool {
+        guard let value = try optionalInteger(index) else { throw mismatch(index, expected: "boolean") }
+        return value != 0
+    }
 
     /// The column's UTF-8 bytes with their length from SQLite: no `strlen`, one copy.
-    private func text(_ column: Int32) -> String {
+    func textValue(_ column: Int32) -> String {
         guard let bytes = sqlite3_column_text(statement, column) else { return "" }
         let count = Int(sqlite3_column_bytes(statement, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    private func mismatch(_ index: Int, expected: String) -> DatabaseFailure {
+        let types = [SQLITE_INTEGER: "integer", SQLITE_FLOAT: "float", SQLITE_TEXT: "text", SQLITE_BLOB: "blob", SQLITE_NULL: "null"]
+        let type = types[sqlite3_column_type(statement, Int32(index))] ?? "unknown"
+        return .decoding("column \(index) is \(type), expected \(expected)")
     }
 }
