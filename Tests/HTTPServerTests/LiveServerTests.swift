@@ -180,7 +180,9 @@ struct LiveServerTests {
             let port = server.port
             try await blocking {
                 let connection = try RawConnection(port: port)
-                try connection.send("GET /slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+                // Long enough that a poll every 10 ms sees it in flight even on a loaded
+                // machine (at 300 ms it was missed now and then under parallel builds).
+                try connection.send("GET /slow?ms=1500 HTTP/1.1\r\nHost: x\r\n\r\n")
             }
             #expect(await eventually { server.requestsInFlight == 1 })
             #expect(await eventually { server.requestsInFlight == 0 })
