@@ -43,14 +43,10 @@ final class SQLRecordingStore: Sendable {
 
     func insert(_ recording: StoredRecording) async throws {
         try await run { connection in
-            // Retried when the active row that refused us ended before we could read it.
+            // Retried when the row that refused us was gone before we could read it.
             for _ in 0..<3 {
-                do {
-                    try connection.execute(Self.insertSQL, Self.parameters(recording))
-                    return
-                } catch DatabaseFailure.uniqueViolation(let detail) {
-                    try Self.explain(uniqueViolation: detail, for: recording, connection: connection)
-                }
+                if try connection.execute(Self.insertSQL, Self.parameters(recording)).changes > 0 { return }
+                try Self.explainRefusedInsert(of: recording, connection: connection)
             }
             throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while inserting \(recording.id)")
         }
@@ -248,17 +244,33 @@ final class SQLRecordingStore: Sendable {
     private static func explain(uniqueViolation detail: String, for recording: StoredRecording, connection: any SQLConnection) throws {
         // SQLite names the columns ("recordings.room_name"), PostgreSQL the index
         // ("recordings_active_room_name"); both mention the column.
-        if detail.contains("room_name") {
-            let rows = try connection.query(
-                "SELECT \(columns) FROM recordings WHERE room_name = $1 AND status IN \(Migrations.activeStatusList)",
-                [.text(recording.roomName)])
-            if let active = try rows.first.map(Self.recording(from:)) { throw RecordingStoreError.roomBusy(active: active) }
-            return
-        }
+        if detail.contains("room_name") { return try throwIfRoomBusy(for: recording, connection: connection) }
         if detail.contains("egress_id"), let egressId = recording.egressId {
             throw RecordingStoreError.duplicateEgress(egressId: egressId)
         }
         throw RecordingStoreError.unavailable("a recording with id \(recording.id) already exists (\(detail))")
+    }
+
+    private static func throwIfRoomBusy(for recording: StoredRecording, connection: any SQLConnection) throws {
+        let rows = try connection.query(
+            "SELECT \(columns) FROM recordings WHERE room_name = $1 AND status IN \(Migrations.activeStatusList)",
+            [.text(recording.roomName)])
+        if let active = try rows.first.map(Self.recording(from:)) { throw RecordingStoreError.roomBusy(active: active) }
+    }
+
+    /// Why `insertSQL` inserted nothing, in the order of the indexes a plain INSERT checks (the
+    /// answers it gave: the egress id, then the room). Returns (so the caller retries) when no
+    /// row refuses it any more.
+    private static func explainRefusedInsert(of recording: StoredRecording, connection: any SQLConnection) throws {
+        if let egressId = recording.egressId,
+            try !connection.query("SELECT 1 FROM recordings WHERE egress_id = $1", [.text(egressId)]).isEmpty
+        {
+            throw RecordingStoreError.duplicateEgress(egressId: egressId)
+        }
+        if recording.status.isActive { try throwIfRoomBusy(for: recording, connection: connection) }
+        if try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty {
+            throw RecordingStoreError.unavailable("a recording with id \(recording.id) already exists")
+        }
     }
 
     private static func pageSize(_ limit: Int) -> Int { min(max(limit, 1), 1000) }
