@@ -110,7 +110,20 @@ def main():
         wait_for(egress_id, {"EGRESS_ACTIVE"})
         stop_ms, _ = timed(lambda: check(livekit.post("/twirp/livekit.Egress/StopEgress", {"egress_id": egress_id}), "StopEgress"))
         wait_for(egress_id, {"EGRESS_COMPLETE"})
+        # The emulator sends this egress's webhooks to recording-api as well: let them land
+        # before our side is timed, or our start races their handling (an S3 HEAD included).
+        settle(egress_id)
         return start_ms, stop_ms
+
+    def settle(egress_id):
+        """Waits until the egress_ended webhook has landed (recording-api's row is terminal),
+        so it races nothing timed."""
+        for _ in range(1000):
+            status, body = ours.request("GET", f"/api/recording/status/{egress_id}")
+            if status == 200 and body["egress"]["status"] == "EGRESS_COMPLETE":
+                return
+            time.sleep(0.005)
+        sys.exit(f"cycles.py: recording-api never saw egress {egress_id} complete")
 
     def api_cycle(i):
         room = new_room("api", i)
@@ -119,12 +132,7 @@ def main():
         wait_for(egress_id, {"EGRESS_ACTIVE"})
         stop_ms, _ = timed(lambda: check(ours.post("/api/recording/stop", {"egressId": egress_id}), "our stop"))
         wait_for(egress_id, {"EGRESS_COMPLETE"})
-        # Let the egress_ended webhook land too (our row turns terminal), so it races nothing timed.
-        for _ in range(1000):
-            status, body = ours.request("GET", f"/api/recording/status/{egress_id}")
-            if status == 200 and body["egress"]["status"] == "EGRESS_COMPLETE":
-                break
-            time.sleep(0.005)
+        settle(egress_id)
         return start_ms, stop_ms
 
     samples = {"direct_start": [], "direct_stop": [], "api_start": [], "api_stop": []}
