@@ -32,6 +32,16 @@ extension SQLRecordingStore {
         RETURNING \(columns)
         """
 
+    /// PostgreSQL: `updateSQL` ($1-$24) and, when it wrote a row, the audit record ($25-$33).
+    static let updateAppendingAuditSQL = """
+        WITH updated AS (\(updateSQL)),
+        audited AS (
+            INSERT INTO audit (\(auditColumns))
+            SELECT $25, $26, $27, $28, $29, $30, $31, $32, $33 WHERE EXISTS (SELECT 1 FROM updated)
+        )
+        SELECT \(columns) FROM updated
+        """
+
     /// In `columns` order.
     static func parameters(_ recording: StoredRecording) -> [SQLValue] {
         [

@@ -57,14 +57,19 @@ final class SQLRecordingStore: Sendable {
     }
 
     func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
-        // IMMEDIATE: SQLite takes the write lock before reading, as a single UPDATE would.
-        let begin = database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let dialect = database.dialect
         let written: StoredRecording? = try await run { connection in
             do {
-                return try connection.transaction(begin: begin) {
-                    let written = try Self.updateOnce(recording, on: connection)
-                    try Self.appendAudit(record, on: connection)
-                    return written
+                switch dialect {
+                case .postgres:
+                    return try Self.updateOnce(recording, appendingAudit: record, on: connection)
+                case .sqlite:
+                    // IMMEDIATE: SQLite takes the write lock before reading, as a single UPDATE would.
+                    return try connection.transaction(begin: "BEGIN IMMEDIATE") {
+                        let written = try Self.updateOnce(recording, on: connection)
+                        try Self.appendAudit(record, on: connection)
+                        return written
+                    }
                 }
             } catch DatabaseFailure.uniqueViolation {
                 return nil  // rolled back
@@ -97,8 +102,29 @@ final class SQLRecordingStore: Sendable {
         if let row = try connection.query(Self.updateSQL, parameters).first {
             return try Self.recording(from: row)
         }
+        throw try missedUpdate(recording, on: connection)
+    }
+
+    /// `updateOnce` and the audit record in one PostgreSQL statement, so in one round trip
+    /// instead of four (BEGIN, UPDATE, INSERT, COMMIT: ~0.3 ms of a start on loopback). A
+    /// statement is atomic on its own, and its data-modifying WITH parts all run: the record
+    /// is inserted exactly when the UPDATE wrote a row. SQLite has no DML in WITH.
+    private static func updateOnce(
+        _ recording: StoredRecording, appendingAudit record: AuditRecord, on connection: any SQLConnection
+    ) throws -> StoredRecording {
+        var parameters = Self.parameters(recording)
+        parameters.append(.integer(Int64(recording.version)))
+        parameters += auditParameters(record)
+        if let row = try connection.query(Self.updateAppendingAuditSQL, parameters).first {
+            return try Self.recording(from: row)
+        }
+        throw try missedUpdate(recording, on: connection)
+    }
+
+    /// Why a versioned UPDATE wrote no row: the row changed since it was read, or is gone.
+    private static func missedUpdate(_ recording: StoredRecording, on connection: any SQLConnection) throws -> RecordingStoreError {
         let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
-        throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
+        return exists ? .conflict(id: recording.id) : .notFound(id: recording.id)
     }
 
     func recording(id: String) async throws -> StoredRecording? {
@@ -155,13 +181,20 @@ final class SQLRecordingStore: Sendable {
     private static func appendAudit(_ record: AuditRecord, on connection: any SQLConnection) throws {
         try connection.execute(
             """
-            INSERT INTO audit (id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome)
+            INSERT INTO audit (\(auditColumns))
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """,
-            [
-                .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
-                SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
-            ])
+            auditParameters(record))
+    }
+
+    static let auditColumns = "id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome"
+
+    /// In `auditColumns` order.
+    private static func auditParameters(_ record: AuditRecord) -> [SQLValue] {
+        [
+            .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
+            SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
+        ]
     }
 
     func audit(_ query: AuditQuery) async throws -> AuditPage {
