@@ -128,7 +128,8 @@ start_rss_sampler() {
         max=0
         while kill -0 "$server_pid" 2>/dev/null; do
             kb=$(rss_kb "$server_pid" 2>/dev/null || echo 0)
-            if ((kb > max)); then max=$kb; echo "$max" >"$out"; fi
+            # Replaced whole (rename), never truncated: the sampler may be killed mid-write.
+            if ((kb > max)); then max=$kb; echo "$max" >"$out.new" && mv "$out.new" "$out"; fi
             sleep 0.1
         done
     ) &
