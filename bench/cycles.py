@@ -110,21 +110,32 @@ def main():
         wait_for(egress_id, {"EGRESS_ACTIVE"})
         stop_ms, _ = timed(lambda: check(livekit.post("/twirp/livekit.Egress/StopEgress", {"egress_id": egress_id}), "StopEgress"))
         wait_for(egress_id, {"EGRESS_COMPLETE"})
+        # The emulator sends this egress's webhooks to recording-api as well: let them land
+        # before our side is timed, or our start races their handling (an S3 HEAD included).
+        settle(egress_id)
         return start_ms, stop_ms
+
+    def settle(egress_id, status_wanted="EGRESS_COMPLETE"):
+        """Waits until recording-api's row shows the egress's webhook for `status_wanted`
+        (by default egress_ended) has landed, so it races nothing timed."""
+        for _ in range(1000):
+            status, body = ours.request("GET", f"/api/recording/status/{egress_id}")
+            if status == 200 and body["egress"]["status"] == status_wanted:
+                return
+            time.sleep(0.005)
+        sys.exit(f"cycles.py: recording-api never saw egress {egress_id} reach {status_wanted}")
 
     def api_cycle(i):
         room = new_room("api", i)
         start_ms, body = timed(lambda: check(ours.post("/api/recording/start", {"roomName": room}), "our start"))
         egress_id = body["egressId"]
         wait_for(egress_id, {"EGRESS_ACTIVE"})
+        # And the egress_updated (ACTIVE) webhook landed: a stop minutes into a call finds it
+        # done, not racing its read and write on the same row.
+        settle(egress_id, "EGRESS_ACTIVE")
         stop_ms, _ = timed(lambda: check(ours.post("/api/recording/stop", {"egressId": egress_id}), "our stop"))
         wait_for(egress_id, {"EGRESS_COMPLETE"})
-        # Let the egress_ended webhook land too (our row turns terminal), so it races nothing timed.
-        for _ in range(1000):
-            status, body = ours.request("GET", f"/api/recording/status/{egress_id}")
-            if status == 200 and body["egress"]["status"] == "EGRESS_COMPLETE":
-                break
-            time.sleep(0.005)
+        settle(egress_id)
         return start_ms, stop_ms
 
     samples = {"direct_start": [], "direct_stop": [], "api_start": [], "api_stop": []}

@@ -49,6 +49,38 @@ import TestSupport
         try await store.insert(Fixture.recording(id: "rec-2", room: "retro"))
         #expect(try await store.activeRecordings().count == 2)
     }
+
+    /// An `egress_started` webhook inserting the egress (unknown to it) while the start that
+    /// launched it attaches the egress id to its reservation, in the order that deadlocked a
+    /// plain INSERT: the start's transaction has touched the reservation, the webhook's insert
+    /// is waiting on the room, then the start writes the egress id. The insert must wait
+    /// without holding the egress id, and answer "duplicate egress" once the start commits.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil || requireIntegration))
+    func anInsertWaitingOnTheRoomDoesNotDeadlockTheStartAttachingItsEgress() async throws {
+        try await withStore(.postgres) { store, database in
+            try await store.insert(Fixture.recording(id: "reservation", room: "standup", status: .starting))
+            let start = try PostgresConnection(url: database.url, redactedURL: "test")
+            try start.executeScript("BEGIN")
+            try start.execute("UPDATE recordings SET updated_at = updated_at + 1 WHERE id = $1", [.text("reservation")])
+
+            let webhook = Task {
+                try await store.insert(Fixture.recording(id: "unknown", egressId: "EG_1", room: "standup", status: .active))
+            }
+            // Long enough for the insert to reach the room's index and wait there.
+            try await Task.sleep(for: .milliseconds(300))
+            // A deadlock makes PostgreSQL fail one side after deadlock_timeout (1 s); either way it shows.
+            try start.execute("UPDATE recordings SET egress_id = $1 WHERE id = $2", [.text("EG_1"), .text("reservation")])
+            try start.executeScript("COMMIT")
+
+            await #expect {
+                try await webhook.value
+            } throws: { error in
+                guard case RecordingStoreError.duplicateEgress(let egressId) = error else { return false }
+                return egressId == "EG_1"
+            }
+            #expect(try await store.recording(egressId: "EG_1")?.id == "reservation")
+        }
+    }
 }
 
 private let requireIntegration = ProcessInfo.processInfo.environment["TEST_REQUIRE_INTEGRATION"] == "1"

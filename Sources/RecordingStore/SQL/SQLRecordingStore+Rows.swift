@@ -8,9 +8,17 @@ extension SQLRecordingStore {
         max_duration_seconds, livekit_updated_at_ns, created_at, updated_at, version
         """
 
+    /// A row that would break a unique index is not inserted (no rows changed) instead of
+    /// failing: PostgreSQL then checks every unique index before it writes any entry
+    /// (speculative insertion), so it never holds an entry while waiting for another
+    /// transaction. A plain INSERT could: it takes the egress id's entry, then waits on the
+    /// room's index for a start that is attaching that very egress id to its reservation,
+    /// which waits for the egress id's entry: a deadlock (an `egress_started` webhook racing
+    /// the start's attach; PostgreSQL broke it after a second by failing the start).
     static let insertSQL = """
         INSERT INTO recordings (\(columns))
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+        ON CONFLICT DO NOTHING
         """
 
     /// Parameters 1-22 are the new values (`$23`, the version, is overwritten by
@@ -22,6 +30,16 @@ extension SQLRecordingStore {
             livekit_updated_at_ns = $20, created_at = $21, updated_at = $22, version = version + 1
         WHERE id = $1 AND version = $24
         RETURNING \(columns)
+        """
+
+    /// PostgreSQL: `updateSQL` ($1-$24) and, when it wrote a row, the audit record ($25-$33).
+    static let updateAppendingAuditSQL = """
+        WITH updated AS (\(updateSQL)),
+        audited AS (
+            INSERT INTO audit (\(auditColumns))
+            SELECT $25, $26, $27, $28, $29, $30, $31, $32, $33 WHERE EXISTS (SELECT 1 FROM updated)
+        )
+        SELECT \(columns) FROM updated
         """
 
     /// In `columns` order.

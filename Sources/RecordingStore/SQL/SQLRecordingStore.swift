@@ -43,14 +43,10 @@ final class SQLRecordingStore: Sendable {
 
     func insert(_ recording: StoredRecording) async throws {
         try await run { connection in
-            // Retried when the active row that refused us ended before we could read it.
+            // Retried when the row that refused us was gone before we could read it.
             for _ in 0..<3 {
-                do {
-                    try connection.execute(Self.insertSQL, Self.parameters(recording))
-                    return
-                } catch DatabaseFailure.uniqueViolation(let detail) {
-                    try Self.explain(uniqueViolation: detail, for: recording, connection: connection)
-                }
+                if try connection.execute(Self.insertSQL, Self.parameters(recording)).changes > 0 { return }
+                try Self.explainRefusedInsert(of: recording, connection: connection)
             }
             throw RecordingStoreError.unavailable("room \(recording.roomName) kept changing while inserting \(recording.id)")
         }
@@ -61,14 +57,19 @@ final class SQLRecordingStore: Sendable {
     }
 
     func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
-        // IMMEDIATE: SQLite takes the write lock before reading, as a single UPDATE would.
-        let begin = database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let dialect = database.dialect
         let written: StoredRecording? = try await run { connection in
             do {
-                return try connection.transaction(begin: begin) {
-                    let written = try Self.updateOnce(recording, on: connection)
-                    try Self.appendAudit(record, on: connection)
-                    return written
+                switch dialect {
+                case .postgres:
+                    return try Self.updateOnce(recording, appendingAudit: record, on: connection)
+                case .sqlite:
+                    // IMMEDIATE: SQLite takes the write lock before reading, as a single UPDATE would.
+                    return try connection.transaction(begin: "BEGIN IMMEDIATE") {
+                        let written = try Self.updateOnce(recording, on: connection)
+                        try Self.appendAudit(record, on: connection)
+                        return written
+                    }
                 }
             } catch DatabaseFailure.uniqueViolation {
                 return nil  // rolled back
@@ -101,8 +102,29 @@ final class SQLRecordingStore: Sendable {
         if let written = try connection.query(Self.updateSQL, parameters, decoding: Self.recording(from:)).first {
             return written
         }
+        throw try missedUpdate(recording, on: connection)
+    }
+
+    /// `updateOnce` and the audit record in one PostgreSQL statement, so in one round trip
+    /// instead of four (BEGIN, UPDATE, INSERT, COMMIT: ~0.3 ms of a start on loopback). A
+    /// statement is atomic on its own, and its data-modifying WITH parts all run: the record
+    /// is inserted exactly when the UPDATE wrote a row. SQLite has no DML in WITH.
+    private static func updateOnce(
+        _ recording: StoredRecording, appendingAudit record: AuditRecord, on connection: any SQLConnection
+    ) throws -> StoredRecording {
+        var parameters = Self.parameters(recording)
+        parameters.append(.integer(Int64(recording.version)))
+        parameters += auditParameters(record)
+        if let written = try connection.query(Self.updateAppendingAuditSQL, parameters, decoding: Self.recording(from:)).first {
+            return written
+        }
+        throw try missedUpdate(recording, on: connection)
+    }
+
+    /// Why a versioned UPDATE wrote no row: the row changed since it was read, or is gone.
+    private static func missedUpdate(_ recording: StoredRecording, on connection: any SQLConnection) throws -> RecordingStoreError {
         let exists = try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty
-        throw exists ? RecordingStoreError.conflict(id: recording.id) : RecordingStoreError.notFound(id: recording.id)
+        return exists ? .conflict(id: recording.id) : .notFound(id: recording.id)
     }
 
     func recording(id: String) async throws -> StoredRecording? {
@@ -160,13 +182,20 @@ final class SQLRecordingStore: Sendable {
     private static func appendAudit(_ record: AuditRecord, on connection: any SQLConnection) throws {
         try connection.execute(
             """
-            INSERT INTO audit (id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome)
+            INSERT INTO audit (\(auditColumns))
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """,
-            [
-                .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
-                SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
-            ])
+            auditParameters(record))
+    }
+
+    static let auditColumns = "id, at, actor, actor_kind, action, egress_id, room_name, remote_address, outcome"
+
+    /// In `auditColumns` order.
+    private static func auditParameters(_ record: AuditRecord) -> [SQLValue] {
+        [
+            .text(record.id), .integer(record.at.value), .text(record.actor), .text(record.actorKind), .text(record.action),
+            SQLValue(record.egressId), SQLValue(record.roomName), SQLValue(record.remoteAddress), .text(record.outcome),
+        ]
     }
 
     func audit(_ query: AuditQuery) async throws -> AuditPage {
@@ -252,17 +281,33 @@ final class SQLRecordingStore: Sendable {
     private static func explain(uniqueViolation detail: String, for recording: StoredRecording, connection: any SQLConnection) throws {
         // SQLite names the columns ("recordings.room_name"), PostgreSQL the index
         // ("recordings_active_room_name"); both mention the column.
-        if detail.contains("room_name") {
-            let active = try connection.query(
-                "SELECT \(columns) FROM recordings WHERE room_name = $1 AND status IN \(Migrations.activeStatusList)",
-                [.text(recording.roomName)], decoding: Self.recording(from:))
-            if let active = active.first { throw RecordingStoreError.roomBusy(active: active) }
-            return
-        }
+        if detail.contains("room_name") { return try throwIfRoomBusy(for: recording, connection: connection) }
         if detail.contains("egress_id"), let egressId = recording.egressId {
             throw RecordingStoreError.duplicateEgress(egressId: egressId)
         }
         throw RecordingStoreError.unavailable("a recording with id \(recording.id) already exists (\(detail))")
+    }
+
+    private static func throwIfRoomBusy(for recording: StoredRecording, connection: any SQLConnection) throws {
+        let active = try connection.query(
+            "SELECT \(columns) FROM recordings WHERE room_name = $1 AND status IN \(Migrations.activeStatusList)",
+            [.text(recording.roomName)], decoding: Self.recording(from:))
+        if let active = active.first { throw RecordingStoreError.roomBusy(active: active) }
+    }
+
+    /// Why `insertSQL` inserted nothing, in the order of the indexes a plain INSERT checks (the
+    /// answers it gave: the egress id, then the room). Returns (so the caller retries) when no
+    /// row refuses it any more.
+    private static func explainRefusedInsert(of recording: StoredRecording, connection: any SQLConnection) throws {
+        if let egressId = recording.egressId,
+            try !connection.query("SELECT 1 FROM recordings WHERE egress_id = $1", [.text(egressId)]).isEmpty
+        {
+            throw RecordingStoreError.duplicateEgress(egressId: egressId)
+        }
+        if recording.status.isActive { try throwIfRoomBusy(for: recording, connection: connection) }
+        if try !connection.query("SELECT 1 FROM recordings WHERE id = $1", [.text(recording.id)]).isEmpty {
+            throw RecordingStoreError.unavailable("a recording with id \(recording.id) already exists")
+        }
     }
 
     private static func pageSize(_ limit: Int) -> Int { min(max(limit, 1), 1000) }
