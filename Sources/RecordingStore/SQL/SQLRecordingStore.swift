@@ -156,18 +156,23 @@ final class SQLRecordingStore: Sendable {
     /// time are read from the page's last row alone (an id string per row otherwise).
     func listInfo(_ query: RecordingQuery) async throws -> RecordingInfoPage {
         let (sql, parameters, limit) = try Self.listStatement(query, columns: Self.listColumns)
-        let (rows, next) = try await read { connection in
-            var position = 0
-            var next: PageCursor?
-            let rows = try connection.query(sql, parameters) { row in
-                defer { position += 1 }
-                if position == limit - 1 { next = try Self.listCursor(from: row) }
-                return try Self.listedRecording(from: row)
+        return try await read { connection in
+            // Appended as each row is read: an array of optionals to compact afterwards was a
+            // copy of every row (a retain and release per string).
+            var recordings: [RecordingInfo] = []
+            recordings.reserveCapacity(limit)
+            var rowsRead = 0
+            var last: PageCursor?
+            _ = try connection.query(sql, parameters) { row in
+                rowsRead += 1
+                // The extra row only says that another page exists.
+                guard rowsRead <= limit else { return }
+                if rowsRead == limit { last = try Self.listCursor(from: row) }
+                if let recording = try Self.listedRecording(from: row) { recordings.append(recording) }
             }
-            // The extra row only says that another page exists.
-            return (rows.prefix(limit).compactMap { $0 }, rows.count > limit ? next?.encoded(.recordings) : nil)
+            let next = rowsRead > limit ? last?.encoded(.recordings) : nil
+            return RecordingInfoPage(recordings: recordings, nextCursor: next)
         }
-        return RecordingInfoPage(recordings: rows, nextCursor: next)
     }
 
     /// The page's SELECT of `columns`, newest first, one row more than asked: that row says
