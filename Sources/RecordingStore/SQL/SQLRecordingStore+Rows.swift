@@ -82,7 +82,7 @@ extension SQLRecordingStore {
 
     /// `RecordingInfo(stored: recording(from: row))` for a `listColumns` row; nil for a
     /// reservation (no egress id yet).
-    static func listedRecording(from row: any SQLColumns) throws -> RecordingInfo? {
+    static func listedRecording(from row: some SQLColumns) throws -> RecordingInfo? {
         guard let egressId = try row.optionalText(0) else { return nil }
         let file = try row.optionalText(8).map {
             RecordingFile(key: $0, size: try row.optionalInteger(9), durationMs: try row.optionalInteger(10), missing: try row.bool(11))
