@@ -48,16 +48,14 @@ extension RecordingService {
         return try await boundary("list recordings") {
             let query = RecordingQuery(
                 roomName: roomName, status: status, activeOnly: activeOnly, limit: min(limit, Self.maximumListLimit), cursor: cursor)
-            let page: RecordingPage
+            let page: RecordingInfoPage
             do {
-                page = try await store.list(query)
+                // Without reservations: a start still in flight is not a recording yet.
+                page = try await store.listInfo(query)
             } catch RecordingStoreError.invalidCursor {
                 throw RecordingServiceError.invalidField("cursor", "Field 'cursor' is not one this server handed out; start again without it.")
             }
-            // A reservation is a start still in flight, not a recording yet. One pass: a `filter`
-            // first copied every row (a retain per column string) only to drop it again.
-            let recordings = page.recordings.compactMap { $0.egressId == nil ? nil : RecordingInfo(stored: $0) }
-            return RecordingListResponse(recordings: recordings, nextCursor: page.nextCursor)
+            return RecordingListResponse(recordings: page.recordings, nextCursor: page.nextCursor)
         }
     }
 

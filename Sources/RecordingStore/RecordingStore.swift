@@ -40,6 +40,11 @@ public protocol RecordingStore: Sendable {
     /// Newest first (`createdAt` then `id`, descending), keyset-paginated.
     func list(_ query: RecordingQuery) async throws -> RecordingPage
 
+    /// `list` as the API shows it: the same rows and cursor, reservations (no egress id yet:
+    /// a start still in flight) left out. SQL stores read only the columns `RecordingInfo`
+    /// needs (16 of 23), the list's main cost (bench/README.md).
+    func listInfo(_ query: RecordingQuery) async throws -> RecordingInfoPage
+
     /// Terminal recordings created before `date`, oldest first, at most `limit`: what retention removes.
     func terminalRecordings(createdBefore date: EpochMilliseconds, limit: Int) async throws -> [StoredRecording]
 
@@ -60,6 +65,13 @@ public protocol RecordingStore: Sendable {
 }
 
 extension RecordingStore {
+    /// From the full rows, for stores where reading them costs nothing (in memory).
+    public func listInfo(_ query: RecordingQuery) async throws -> RecordingInfoPage {
+        let page = try await list(query)
+        let recordings = page.recordings.compactMap { $0.egressId == nil ? nil : RecordingInfo(stored: $0) }
+        return RecordingInfoPage(recordings: recordings, nextCursor: page.nextCursor)
+    }
+
     /// Two calls, for stores where a call costs nothing (in memory): not atomic.
     @discardableResult
     public func update(_ recording: StoredRecording, appendingAudit record: AuditRecord) async throws -> StoredRecording {
@@ -92,6 +104,17 @@ public struct RecordingPage: Sendable, Equatable {
     public var nextCursor: String?
 
     public init(recordings: [StoredRecording], nextCursor: String?) {
+        self.recordings = recordings
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct RecordingInfoPage: Sendable, Equatable {
+    public var recordings: [RecordingInfo]
+    /// Nil on the last page.
+    public var nextCursor: String?
+
+    public init(recordings: [RecordingInfo], nextCursor: String?) {
         self.recordings = recordings
         self.nextCursor = nextCursor
     }

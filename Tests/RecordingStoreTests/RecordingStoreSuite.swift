@@ -185,6 +185,58 @@ import Testing
         }
     }
 
+    /// SQL stores read `listInfo` from fewer columns than `list`: every field must still come
+    /// out as `RecordingInfo(stored:)` makes it from the full row, and the cursors must match,
+    /// also when a page ends on a reservation (it is left out but still positions the cursor).
+    @Test(arguments: StoreKind.available)
+    func listInfoMatchesTheFullRowsOnEveryPage(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            for index in 0..<9 {
+                var recording = Fixture.recording(
+                    id: "rec-\(index)", egressId: index % 4 == 3 ? nil : "EG_\(index)", room: "room-\(index % 3)",
+                    status: index % 4 == 3 ? .starting : .complete, createdAt: 1000 + Int64(index / 2))
+                if index.isMultiple(of: 2) {
+                    recording.roomId = "RM_\(index)"
+                    recording.layout = index.isMultiple(of: 4) ? nil : .speakerLight
+                    recording.audioOnly = true
+                    recording.preset = "H264_720P_30"
+                    recording.startedAt = EpochMilliseconds(2000 + Int64(index))
+                    recording.endedAt = EpochMilliseconds(3000 + Int64(index))
+                    recording.error = "Ünïcode error 'quoted' \(index)"
+                    recording.fileKey = "recordings/\(index).mp4"
+                    recording.fileLocation = "s3://bucket/recordings/\(index).mp4"
+                    recording.fileSize = index == 4 ? nil : 5_000_000_000 + Int64(index)
+                    recording.fileDurationMs = index == 6 ? nil : 99_000
+                    recording.fileMissing = index == 2
+                    recording.startedBy = "op-\(index)"
+                    recording.stoppedBy = index == 0 ? nil : "participant-\(index)"
+                    recording.maxDurationSeconds = 3600
+                }
+                try await store.insert(recording)
+            }
+            func expected(_ query: RecordingQuery) async throws -> RecordingInfoPage {
+                let page = try await store.list(query)
+                let recordings = page.recordings.compactMap { $0.egressId == nil ? nil : RecordingInfo(stored: $0) }
+                return RecordingInfoPage(recordings: recordings, nextCursor: page.nextCursor)
+            }
+            for query in [RecordingQuery(), RecordingQuery(roomName: "room-1"), RecordingQuery(activeOnly: true)] {
+                #expect(try await store.listInfo(query) == expected(query))
+            }
+            for limit in 1...4 {
+                var cursor: String?
+                var pages = 0
+                repeat {
+                    let query = RecordingQuery(limit: limit, cursor: cursor)
+                    let page = try await store.listInfo(query)
+                    #expect(try await page == expected(query), "limit \(limit), page \(pages)")
+                    cursor = page.nextCursor
+                    pages += 1
+                } while cursor != nil && pages < 20
+                #expect(pages == (9 + limit - 1) / limit)
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func cursorsTheStoreDidNotHandOutAreRefused(kind: StoreKind) async throws {
         try await withStore(kind) { store, _ in

@@ -20,6 +20,7 @@ extension SQLBackedRecordingStore {
     public func activeRecording(roomName: String) async throws -> StoredRecording? { try await store.activeRecording(roomName: roomName) }
     public func activeRecordings() async throws -> [StoredRecording] { try await store.activeRecordings() }
     public func list(_ query: RecordingQuery) async throws -> RecordingPage { try await store.list(query) }
+    public func listInfo(_ query: RecordingQuery) async throws -> RecordingInfoPage { try await store.listInfo(query) }
     public func terminalRecordings(createdBefore date: EpochMilliseconds, limit: Int) async throws -> [StoredRecording] {
         try await store.terminalRecordings(createdBefore: date, limit: limit)
     }

@@ -57,10 +57,7 @@ extension SQLRecordingStore {
     }
 
     static func recording(from row: any SQLColumns) throws -> StoredRecording {
-        let statusText = try row.text(7)
-        guard let status = RecordingStatus(rawValue: statusText) else {
-            throw DatabaseFailure.decoding("unknown status \(statusText)")
-        }
+        let status = try recordingStatus(row.text(7))
         let layoutText = try row.optionalText(4)
         return StoredRecording(
             id: try row.text(0), egressId: try row.optionalText(1), roomName: try row.text(2), roomId: try row.optionalText(3),
@@ -75,5 +72,34 @@ extension SQLRecordingStore {
             livekitUpdatedAtNanos: try row.optionalInteger(19),
             createdAt: EpochMilliseconds(try row.integer(20)), updatedAt: EpochMilliseconds(try row.integer(21)),
             version: Int(try row.integer(22)))
+    }
+
+    /// What `RecordingInfo(stored:)` reads, then the keyset position (`listCursor(from:)`).
+    static let listColumns = """
+        egress_id, room_name, status, started_at, ended_at, error, layout, audio_only, file_key, file_size, \
+        file_duration_ms, file_missing, started_by, stopped_by, id, created_at
+        """
+
+    /// `RecordingInfo(stored: recording(from: row))` for a `listColumns` row; nil for a
+    /// reservation (no egress id yet).
+    static func listedRecording(from row: some SQLColumns) throws -> RecordingInfo? {
+        guard let egressId = try row.optionalText(0) else { return nil }
+        let file = try row.optionalText(8).map {
+            RecordingFile(key: $0, size: try row.optionalInteger(9), durationMs: try row.optionalInteger(10), missing: try row.bool(11))
+        }
+        return RecordingInfo(
+            egressId: egressId, roomName: try row.text(1), status: try recordingStatus(row.text(2)),
+            startedAt: EpochMilliseconds(try row.integer(3)), endedAt: try row.optionalInteger(4).map(EpochMilliseconds.init),
+            error: try row.optionalText(5), layout: try row.optionalText(6).flatMap(RecordingLayout.init(rawValue:)),
+            audioOnly: try row.bool(7), file: file, startedBy: try row.optionalText(12), stoppedBy: try row.optionalText(13))
+    }
+
+    static func listCursor(from row: any SQLColumns) throws -> PageCursor {
+        PageCursor(time: try row.integer(15), id: try row.text(14))
+    }
+
+    private static func recordingStatus(_ text: String) throws -> RecordingStatus {
+        guard let status = RecordingStatus(rawValue: text) else { throw DatabaseFailure.decoding("unknown status \(text)") }
+        return status
     }
 }

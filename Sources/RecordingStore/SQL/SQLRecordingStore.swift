@@ -144,6 +144,40 @@ final class SQLRecordingStore: Sendable {
     }
 
     func list(_ query: RecordingQuery) async throws -> RecordingPage {
+        let (sql, parameters, limit) = try Self.listStatement(query, columns: Self.columns)
+        var recordings = try await read { try $0.query(sql, parameters, decoding: Self.recording(from:)) }
+        let hasMore = recordings.count > limit
+        if hasMore { recordings.removeLast(recordings.count - limit) }
+        let next = hasMore ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
+        return RecordingPage(recordings: recordings, nextCursor: next)
+    }
+
+    /// `list`'s rows as `RecordingInfo`, read from `listColumns` only. The cursor's id and
+    /// time are read from the page's last row alone (an id string per row otherwise).
+    func listInfo(_ query: RecordingQuery) async throws -> RecordingInfoPage {
+        let (sql, parameters, limit) = try Self.listStatement(query, columns: Self.listColumns)
+        return try await read { connection in
+            // Appended as each row is read: an array of optionals to compact afterwards was a
+            // copy of every row (a retain and release per string).
+            var recordings: [RecordingInfo] = []
+            recordings.reserveCapacity(limit)
+            var rowsRead = 0
+            var last: PageCursor?
+            _ = try connection.query(sql, parameters) { row in
+                rowsRead += 1
+                // The extra row only says that another page exists.
+                guard rowsRead <= limit else { return }
+                if rowsRead == limit { last = try Self.listCursor(from: row) }
+                if let recording = try Self.listedRecording(from: row) { recordings.append(recording) }
+            }
+            let next = rowsRead > limit ? last?.encoded(.recordings) : nil
+            return RecordingInfoPage(recordings: recordings, nextCursor: next)
+        }
+    }
+
+    /// The page's SELECT of `columns`, newest first, one row more than asked: that row says
+    /// whether another page exists, without COUNT.
+    private static func listStatement(_ query: RecordingQuery, columns: String) throws -> (sql: String, parameters: [SQLValue], limit: Int) {
         var filter = SQLFilter()
         if let roomName = query.roomName { filter.add("room_name = ", .text(roomName)) }
         if let status = query.status { filter.add("status = ", .text(status.rawValue)) }
@@ -153,14 +187,8 @@ final class SQLRecordingStore: Sendable {
             filter.addKeyset(timeColumn: "created_at", after: cursor)
         }
         let limit = Self.pageSize(query.limit)
-        // One row more than asked says whether another page exists, without COUNT.
-        let sql = "SELECT \(Self.columns) FROM recordings\(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT \(filter.next)"
-        let parameters = filter.parameters + [.integer(Int64(limit + 1))]
-        var recordings = try await read { try $0.query(sql, parameters, decoding: Self.recording(from:)) }
-        let hasMore = recordings.count > limit
-        if hasMore { recordings.removeLast(recordings.count - limit) }
-        let next = hasMore ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
-        return RecordingPage(recordings: recordings, nextCursor: next)
+        let sql = "SELECT \(columns) FROM recordings\(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT \(filter.next)"
+        return (sql, filter.parameters + [.integer(Int64(limit + 1))], limit)
     }
 
     func terminalRecordings(createdBefore date: EpochMilliseconds, limit: Int) async throws -> [StoredRecording] {
