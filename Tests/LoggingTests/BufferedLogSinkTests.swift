@@ -116,8 +116,7 @@ struct BufferedLogSinkTests {
         (1_769_515_200.0625, "2026-01-27T12:00:00.062Z"),
     ])
     func timestamps(seconds: Double, expected: String) {
-        var bytes: [UInt8] = []
-        LogLineFormatter.appendTimestamp(Date(timeIntervalSince1970: seconds), to: &bytes)
+        let bytes = LineBytes.array { LogLineFormatter.appendTimestamp(Date(timeIntervalSince1970: seconds), to: &$0) }
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 
