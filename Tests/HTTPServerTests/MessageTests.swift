@@ -30,6 +30,24 @@ struct MessageTests {
         #expect(request.query == ["x": "1"])
     }
 
+    @Test("targets split into path and query; a fragment is dropped", arguments: [
+        ("/health", "/health", ""), ("/a/b?x=1&y", "/a/b", "x=1&y"), ("/a#frag", "/a", ""), ("/a?q#frag", "/a", "q"),
+        ("/?", "/", ""), ("http://h/p?q", "/p", "q"), ("http://h?q", "/", "q"), ("*", "*", ""),
+    ])
+    func targetSplit(target: String, path: String, query: String) {
+        let split = Request.split(target: target)
+        #expect(split.path == path)
+        #expect(split.query == query)
+    }
+
+    @Test("access-log durations: milliseconds with three decimals", arguments: [
+        (Duration.zero, "0.000"), (.microseconds(5), "0.005"), (.microseconds(120), "0.120"), (.milliseconds(1), "1.000"),
+        (.microseconds(12_345), "12.345"), (.seconds(100), "100000.000"), (.nanoseconds(999), "0.000"),
+    ])
+    func millisecondsText(duration: Duration, expected: String) {
+        #expect(duration.millisecondsText == expected)
+    }
+
     @Test("a sane X-Request-Id is kept", arguments: ["abc-123", "A.b_c-9", String(repeating: "x", count: 128)])
     func keepsSaneRequestId(id: String) throws {
         let request = try Request(method: "GET", target: "/", headers: ["x-request-id": id])
