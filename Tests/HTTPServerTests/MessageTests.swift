@@ -81,6 +81,19 @@ struct MessageTests {
         #expect(Set((0..<100).map { _ in RequestID.generate() }).count == 100)
     }
 
+    /// Event loops make ids with generators of their own; across them and the shared path,
+    /// past each generator's block of 64 counter values, none repeats and all look alike.
+    @Test("ids from several generators and the shared path never repeat")
+    func generatorIdsDiffer() {
+        var first = RequestIDGenerator(), second = RequestIDGenerator()
+        var ids: [String] = []
+        for _ in 0..<200 { ids += [first.next(), second.next(), RequestID.generate()] }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 32 && RequestID.isSane($0) && $0.allSatisfy(\.isHexDigit) })
+        #expect(first.make(from: "from-the-proxy") == "from-the-proxy")
+        #expect(first.make(from: "has space") != "has space")
+    }
+
     @Test("header names compare case-insensitively; order and repeats are kept")
     func headers() {
         var headers: HTTPHeaders = ["Content-Type": "text/plain", "Set-Cookie": "a=1"]

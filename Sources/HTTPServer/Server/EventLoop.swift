@@ -41,6 +41,8 @@ final class EventLoop: @unchecked Sendable {
     private let loopThread = Mutex<pthread_t?>(nil)
     /// Loop thread only: set once the listener is closed; replies then ask clients to close.
     private(set) var isDraining = false
+    /// Loop thread only.
+    private var requestIDs = RequestIDGenerator()
     let connectionTimeout: timeval
 
     init(context: ServerContext) throws {
@@ -242,7 +244,7 @@ final class EventLoop: @unchecked Sendable {
         let arrival = ContinuousClock.now
         let exchange = Exchange(loop: self, request: request)
         exchange.register()
-        switch RequestReader.read(request, context: context) {
+        switch RequestReader.read(request, context: context, ids: &requestIDs) {
         case .rejected(let request, let error):
             exchange.deliver(finalize(.error(error), for: request, since: arrival))
         case .accepted(let request):
