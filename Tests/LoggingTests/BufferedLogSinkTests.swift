@@ -126,6 +126,14 @@ struct BufferedLogSinkTests {
         #expect(line == #"{"alpha":"tab\there","level":"info","logger":"http","message":"a\u0001b\"c\\","time":"2026-01-27T12:00:00.250Z","zeta":"z"}"#)
     }
 
+    @Test("text lines: time, padded level, label, message, then fields")
+    func textShape() {
+        let record = LogRecord(
+            date: Date(timeIntervalSince1970: 1_769_515_200.5), level: .info, label: "http", message: "request",
+            metadata: ["b": "x y", "a": "1"])
+        #expect(LogLineFormatter.line(for: record, format: .text) == #"2026-01-27T12:00:00.500Z INFO    [http] request a=1 b="x y""#)
+    }
+
     /// Every part zero-padded to its width (times chosen so their fractions are exact in binary).
     @Test("timestamps: ISO 8601 UTC with milliseconds, every part padded", arguments: [
         (0.0, "1970-01-01T00:00:00.000Z"),
