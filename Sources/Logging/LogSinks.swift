@@ -26,10 +26,14 @@ public final class StandardOutputLogSink: LogSink {
         self.writer = BufferedLineWriter(fileDescriptor: fileDescriptor, flushInterval: flushInterval, bufferLimit: bufferLimit)
     }
 
+    /// The line is formatted before the writer's lock is taken (on this thread's stack):
+    /// under the lock only its bytes are copied, so event loops do not queue behind each
+    /// other's formatting (a contended lock sleeps in the kernel and costs a wake-up).
     public func write(_ record: LogRecord) {
-        writer.append(urgent: record.level >= .warning) { buffer in
-            LogLineFormatter.append(record, format: format, to: &buffer)
-            buffer.append(UInt8(ascii: "\n"))
+        LineBytes.withLine { line in
+            LogLineFormatter.append(record, format: format, to: &line)
+            line.append(UInt8(ascii: "\n"))
+            writer.append(line.bytes, urgent: record.level >= .warning)
         }
     }
 
@@ -57,11 +61,11 @@ final class BufferedLineWriter: Sendable {
         self.bufferLimit = bufferLimit
     }
 
-    /// `build` appends one line to the buffer, under the lock (so lines never interleave).
-    func append(urgent: Bool, _ build: (inout [UInt8]) -> Void) {
+    /// Appends whole lines, under the lock (so lines never interleave).
+    func append(_ lines: UnsafeBufferPointer<UInt8>, urgent: Bool) {
         let armTimer = state.withLock { state in
-            if state.buffer.capacity == 0 { state.buffer.reserveCapacity(bufferLimit + 1024) }
-            build(&state.buffer)
+            if state.buffer.capacity == 0 { state.buffer.reserveCapacity(bufferLimit + LineBytes.stackCapacity) }
+            state.buffer.append(contentsOf: lines)
             // Written under the lock: another thread's later line must not overtake this batch.
             if urgent || state.buffer.count >= bufferLimit { writeOut(&state.buffer) }
             guard !state.buffer.isEmpty, !state.flushScheduled else { return false }
@@ -120,15 +124,13 @@ public final class CapturingLogSink: LogSink {
 
 enum LogLineFormatter {
     static func line(for record: LogRecord, format: LogFormat) -> String {
-        var bytes: [UInt8] = []
-        append(record, format: format, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: LineBytes.array { append(record, format: format, to: &$0) }, as: UTF8.self)
     }
 
-    static func append(_ record: LogRecord, format: LogFormat, to line: inout [UInt8]) {
+    static func append(_ record: LogRecord, format: LogFormat, to line: inout LineBytes) {
         switch format {
         case .json: appendJSON(record, to: &line)
-        case .text: line.append(contentsOf: text(record).utf8)
+        case .text: line.append(text(record))
         }
     }
 
@@ -141,7 +143,7 @@ enum LogLineFormatter {
     /// Written by hand, keys sorted, as bytes: JSONSerialization cost ~0.3 ms a line, and a
     /// dictionary of the line plus String appends were still ~10% of a `/health` request.
     /// The record's fields come sorted; the four fixed keys are merged in among them.
-    private static func appendJSON(_ record: LogRecord, to line: inout [UInt8]) {
+    private static func appendJSON(_ record: LogRecord, to line: inout LineBytes) {
         line.append(UInt8(ascii: "{"))
         var first = true
         func separate() {
@@ -174,20 +176,20 @@ enum LogLineFormatter {
         line.append(UInt8(ascii: "}"))
     }
 
-    private static func appendPair(_ key: String, _ value: String, to line: inout [UInt8]) {
+    private static func appendPair(_ key: String, _ value: String, to line: inout LineBytes) {
         appendJSONString(key, to: &line)
         line.append(UInt8(ascii: ":"))
         appendJSONString(value, to: &line)
     }
 
-    private static func appendTime(_ date: Date, to line: inout [UInt8]) {
-        line.append(contentsOf: #""time":""#.utf8)
+    private static func appendTime(_ date: Date, to line: inout LineBytes) {
+        line.append(literal: #""time":""#)
         appendTimestamp(date, to: &line)
         line.append(UInt8(ascii: "\""))
     }
 
     /// RFC 8259 §7: quote, backslash and control characters escaped; slashes left alone.
-    private static func appendJSONString(_ value: String, to line: inout [UInt8]) {
+    private static func appendJSONString(_ value: String, to line: inout LineBytes) {
         // Native strings are contiguous: their bytes are read in place, with no copy (and
         // retain) of the string as `withUTF8` needs; a bridged one is made contiguous first.
         let done: Void? = value.utf8.withContiguousStorageIfAvailable { appendJSONString(utf8: $0, to: &line) }
@@ -197,29 +199,29 @@ enum LogLineFormatter {
         }
     }
 
-    private static func appendJSONString(utf8 bytes: UnsafeBufferPointer<UInt8>, to line: inout [UInt8]) {
+    private static func appendJSONString(utf8 bytes: UnsafeBufferPointer<UInt8>, to line: inout LineBytes) {
         line.append(UInt8(ascii: "\""))
         var start = 0
         for index in 0..<bytes.count {
             let byte = bytes[index]
             guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            line.append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
             appendEscaped(byte, to: &line)
             start = index + 1
         }
-        line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        line.append(UnsafeBufferPointer(rebasing: bytes[start...]))
         line.append(UInt8(ascii: "\""))
     }
 
-    private static func appendEscaped(_ byte: UInt8, to line: inout [UInt8]) {
+    private static func appendEscaped(_ byte: UInt8, to line: inout LineBytes) {
         switch byte {
-        case 0x22: line.append(contentsOf: #"\""#.utf8)
-        case 0x5C: line.append(contentsOf: #"\\"#.utf8)
-        case 0x0A: line.append(contentsOf: #"\n"#.utf8)
-        case 0x0D: line.append(contentsOf: #"\r"#.utf8)
-        case 0x09: line.append(contentsOf: #"\t"#.utf8)
+        case 0x22: line.append(literal: #"\""#)
+        case 0x5C: line.append(literal: #"\\"#)
+        case 0x0A: line.append(literal: #"\n"#)
+        case 0x0D: line.append(literal: #"\r"#)
+        case 0x09: line.append(literal: #"\t"#)
         default:
-            line.append(contentsOf: #"\u00"#.utf8)
+            line.append(literal: #"\u00"#)
             line.append(hexDigit(byte >> 4))
             line.append(hexDigit(byte & 0xF))
         }
@@ -232,8 +234,7 @@ enum LogLineFormatter {
     private static func text(_ record: LogRecord) -> String {
         let fields = record.fields.map { "\($0.key)=\(quoted($0.value))" }
         let level = record.level.description.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)
-        var time: [UInt8] = []
-        appendTimestamp(record.date, to: &time)
+        let time = LineBytes.array { appendTimestamp(record.date, to: &$0) }
         return ([String(decoding: time, as: UTF8.self), level, "[\(record.label)]", record.message] + fields).joined(separator: " ")
     }
 
@@ -242,7 +243,7 @@ enum LogLineFormatter {
     }
 
     /// ISO 8601 UTC with milliseconds (`2026-01-27T12:00:00.000Z`).
-    static func appendTimestamp(_ date: Date, to line: inout [UInt8]) {
+    static func appendTimestamp(_ date: Date, to line: inout LineBytes) {
         let since1970 = date.timeIntervalSince1970
         var seconds = time_t(since1970.rounded(.down))
         let milliseconds = min(999, Int((since1970 - Double(seconds)) * 1000))
@@ -267,20 +268,18 @@ enum LogLineFormatter {
     /// `value` (not negative) in decimal, zero-padded to at least `count` digits. Only
     /// divisions by the constant 10 (compiled to multiplications): dividing by a variable
     /// power of ten took ~40 hardware divisions a timestamp.
-    private static func appendDigits(_ value: Int, count: Int, to line: inout [UInt8]) {
+    private static func appendDigits(_ value: Int, count: Int, to line: inout LineBytes) {
         var width = 1
         var rest = value / 10
         while rest > 0 {
             width += 1
             rest /= 10
         }
-        line.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
+        let digits = line.appendUninitialized(max(width, count))
         var remaining = value
-        var index = line.count - 1
-        while remaining > 0 {
-            line[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+        for index in (0..<max(width, count)).reversed() {
+            digits[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
             remaining /= 10
-            index -= 1
         }
     }
 }

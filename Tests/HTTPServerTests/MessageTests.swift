@@ -30,6 +30,24 @@ struct MessageTests {
         #expect(request.query == ["x": "1"])
     }
 
+    @Test("targets split into path and query; a fragment is dropped", arguments: [
+        ("/health", "/health", ""), ("/a/b?x=1&y", "/a/b", "x=1&y"), ("/a#frag", "/a", ""), ("/a?q#frag", "/a", "q"),
+        ("/?", "/", ""), ("http://h/p?q", "/p", "q"), ("http://h?q", "/", "q"), ("*", "*", ""),
+    ])
+    func targetSplit(target: String, path: String, query: String) {
+        let split = Request.split(target: target)
+        #expect(split.path == path)
+        #expect(split.query == query)
+    }
+
+    @Test("access-log durations: milliseconds with three decimals", arguments: [
+        (Duration.zero, "0.000"), (.microseconds(5), "0.005"), (.microseconds(120), "0.120"), (.milliseconds(1), "1.000"),
+        (.microseconds(12_345), "12.345"), (.seconds(100), "100000.000"), (.nanoseconds(999), "0.000"),
+    ])
+    func millisecondsText(duration: Duration, expected: String) {
+        #expect(duration.millisecondsText == expected)
+    }
+
     @Test("a sane X-Request-Id is kept", arguments: ["abc-123", "A.b_c-9", String(repeating: "x", count: 128)])
     func keepsSaneRequestId(id: String) throws {
         let request = try Request(method: "GET", target: "/", headers: ["x-request-id": id])
@@ -61,6 +79,19 @@ struct MessageTests {
     @Test("generated ids differ")
     func generatedIdsDiffer() {
         #expect(Set((0..<100).map { _ in RequestID.generate() }).count == 100)
+    }
+
+    /// Event loops make ids with generators of their own; across them and the shared path,
+    /// past each generator's block of 64 counter values, none repeats and all look alike.
+    @Test("ids from several generators and the shared path never repeat")
+    func generatorIdsDiffer() {
+        var first = RequestIDGenerator(), second = RequestIDGenerator()
+        var ids: [String] = []
+        for _ in 0..<200 { ids += [first.next(), second.next(), RequestID.generate()] }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 32 && RequestID.isSane($0) && $0.allSatisfy(\.isHexDigit) })
+        #expect(first.make(from: "from-the-proxy") == "from-the-proxy")
+        #expect(first.make(from: "has space") != "has space")
     }
 
     @Test("header names compare case-insensitively; order and repeats are kept")

@@ -46,6 +46,24 @@ struct BufferedLogSinkTests {
         #expect(file.messages == ["first"] + (1...999).map { "line \($0)" })
     }
 
+    /// Lines are formatted in a stack buffer of `LineBytes.stackCapacity` bytes and move to
+    /// the heap past it: lines around and far beyond that size come out whole and escaped.
+    @Test("lines longer than the stack buffer come out whole", arguments: [1000, 1023, 1024, 1025, 5000])
+    func longLines(length: Int) {
+        let file = TemporaryLog()
+        let sink = StandardOutputLogSink(format: .json, fileDescriptor: file.descriptor, flushInterval: .seconds(3600))
+        let logger = Logger(label: "test", sink: sink)
+        let message = String((0..<length).map { index in index % 100 == 99 ? "\"" : Character(String(index % 10)) })
+        logger.info("short")
+        logger.info(message, ["field": message])
+        logger.flush()
+        #expect(file.messages == ["short", message])
+        let record = LogRecord(date: Date(timeIntervalSince1970: 0), level: .info, label: "t", message: message, metadata: [:])
+        let escaped = message.replacingOccurrences(of: "\"", with: "\\\"")
+        #expect(LogLineFormatter.line(for: record, format: .json)
+            == #"{"level":"info","logger":"t","message":""# + escaped + #"","time":"1970-01-01T00:00:00.000Z"}"#)
+    }
+
     @Test("lines from several threads all arrive, each thread's in its order")
     func concurrentWriters() async {
         let file = TemporaryLog()
@@ -108,6 +126,14 @@ struct BufferedLogSinkTests {
         #expect(line == #"{"alpha":"tab\there","level":"info","logger":"http","message":"a\u0001b\"c\\","time":"2026-01-27T12:00:00.250Z","zeta":"z"}"#)
     }
 
+    @Test("text lines: time, padded level, label, message, then fields")
+    func textShape() {
+        let record = LogRecord(
+            date: Date(timeIntervalSince1970: 1_769_515_200.5), level: .info, label: "http", message: "request",
+            metadata: ["b": "x y", "a": "1"])
+        #expect(LogLineFormatter.line(for: record, format: .text) == #"2026-01-27T12:00:00.500Z INFO    [http] request a=1 b="x y""#)
+    }
+
     /// Every part zero-padded to its width (times chosen so their fractions are exact in binary).
     @Test("timestamps: ISO 8601 UTC with milliseconds, every part padded", arguments: [
         (0.0, "1970-01-01T00:00:00.000Z"),
@@ -116,8 +142,7 @@ struct BufferedLogSinkTests {
         (1_769_515_200.0625, "2026-01-27T12:00:00.062Z"),
     ])
     func timestamps(seconds: Double, expected: String) {
-        var bytes: [UInt8] = []
-        LogLineFormatter.appendTimestamp(Date(timeIntervalSince1970: seconds), to: &bytes)
+        let bytes = LineBytes.array { LogLineFormatter.appendTimestamp(Date(timeIntervalSince1970: seconds), to: &$0) }
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 

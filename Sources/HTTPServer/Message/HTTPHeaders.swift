@@ -56,6 +56,9 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, E
 
     /// ASCII case-insensitive comparison without allocating lowercased copies.
     static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        // Names are usually spelled as registered (`Content-Length`): String's == compares
+        // bytes at once, the loop below one pair at a time.
+        if lhs == rhs { return true }
         let left = lhs.utf8, right = rhs.utf8
         guard left.count == right.count else { return false }
         return zip(left, right).allSatisfy { asciiLowercase($0) == asciiLowercase($1) }

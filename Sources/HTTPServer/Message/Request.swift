@@ -83,6 +83,12 @@ public struct Request: Sendable {
     /// Searches bytes, not Characters: a request target is ASCII (RFC 9112 §3.2), and the
     /// grapheme walk of `firstIndex(of: Character)` was 2% of a `/health` request.
     static func split(target: String) -> (path: String, query: Substring) {
+        // Most targets are a bare path (`/health`): one scan, and the string itself is the path.
+        if target.utf8.first == UInt8(ascii: "/"),
+            !target.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") })
+        {
+            return (target, "")
+        }
         var rest = Substring(target)
         if let fragment = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<fragment] }
         if !rest.hasPrefix("/"), let scheme = rest.range(of: "://") {

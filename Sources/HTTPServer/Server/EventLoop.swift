@@ -41,6 +41,8 @@ final class EventLoop: @unchecked Sendable {
     private let loopThread = Mutex<pthread_t?>(nil)
     /// Loop thread only: set once the listener is closed; replies then ask clients to close.
     private(set) var isDraining = false
+    /// Loop thread only.
+    private var requestIDs = RequestIDGenerator()
     let connectionTimeout: timeval
 
     init(context: ServerContext) throws {
@@ -242,7 +244,7 @@ final class EventLoop: @unchecked Sendable {
         let arrival = ContinuousClock.now
         let exchange = Exchange(loop: self, request: request)
         exchange.register()
-        switch RequestReader.read(request, context: context) {
+        switch RequestReader.read(request, context: context, ids: &requestIDs) {
         case .rejected(let request, let error):
             exchange.deliver(finalize(.error(error), for: request, since: arrival))
         case .accepted(let request):
@@ -364,12 +366,29 @@ extension timeval {
 }
 
 extension Duration {
-    /// Milliseconds with three decimals (`12.345`), without `String(format:)`'s cost.
+    /// Milliseconds with three decimals (`12.345`), without `String(format:)`'s cost: the
+    /// digits written straight into the string (concatenating four strings was ~0.1 µs a
+    /// request).
     var millisecondsText: String {
         let (seconds, attoseconds) = components
-        let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-        let fraction = microseconds % 1000
-        let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
-        return String(microseconds / 1000) + "." + padding + String(fraction)
+        let microseconds = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        var digitCount = 4  // at least `0.000`
+        var rest = microseconds / 10_000
+        while rest > 0 {
+            digitCount += 1
+            rest /= 10
+        }
+        return String(unsafeUninitializedCapacity: digitCount + 1) { text in
+            var remaining = microseconds
+            for index in (0...digitCount).reversed() {
+                if index == digitCount - 3 {
+                    text[index] = UInt8(ascii: ".")
+                    continue
+                }
+                text[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            return digitCount + 1
+        }
     }
 }

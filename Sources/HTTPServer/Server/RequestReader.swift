@@ -10,13 +10,13 @@ enum RequestReader {
         case rejected(Request, HTTPServerResponseError)
     }
 
-    static func read(_ raw: UnsafeMutablePointer<evhttp_request>, context: ServerContext) -> Outcome {
+    static func read(_ raw: UnsafeMutablePointer<evhttp_request>, context: ServerContext, ids: inout RequestIDGenerator) -> Outcome {
         let limits = context.configuration
         let method = methodName(evhttp_request_get_command(raw))
         let target = evhttp_request_get_uri(raw).map { String(cString: $0) } ?? "/"
         let (headers, headerBytes) = readHeaders(evhttp_request_get_input_headers(raw))
         let remote = remoteAddress(evhttp_request_get_connection(raw))
-        let requestId = RequestID.make(from: headers["X-Request-Id"])
+        let requestId = ids.make(from: headers["X-Request-Id"])
         let input = evhttp_request_get_input_buffer(raw)
         let bodyLength = input.map { evbuffer_get_length($0) } ?? 0
 
