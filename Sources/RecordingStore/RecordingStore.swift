@@ -98,27 +98,20 @@ public struct RecordingQuery: Sendable, Equatable {
     }
 }
 
-public struct RecordingPage: Sendable, Equatable {
-    public var recordings: [StoredRecording]
+/// One page of a listing, newest first: the stored rows (`list`) or their API form (`listInfo`).
+public struct ListPage<Item: Sendable & Equatable>: Sendable, Equatable {
+    public var recordings: [Item]
     /// Nil on the last page.
     public var nextCursor: String?
 
-    public init(recordings: [StoredRecording], nextCursor: String?) {
+    public init(recordings: [Item], nextCursor: String?) {
         self.recordings = recordings
         self.nextCursor = nextCursor
     }
 }
 
-public struct RecordingInfoPage: Sendable, Equatable {
-    public var recordings: [RecordingInfo]
-    /// Nil on the last page.
-    public var nextCursor: String?
-
-    public init(recordings: [RecordingInfo], nextCursor: String?) {
-        self.recordings = recordings
-        self.nextCursor = nextCursor
-    }
-}
+public typealias RecordingPage = ListPage<StoredRecording>
+public typealias RecordingInfoPage = ListPage<RecordingInfo>
 
 public struct AuditQuery: Sendable, Equatable {
     public var roomName: String?
