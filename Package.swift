@@ -39,7 +39,9 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["CCrypto"]),
         // Hand-written JSON for hot responses; pure Swift, no Foundation.
         .target(name: "JSONWriting"),
-        .target(name: "HTTPServer", dependencies: ["CLibEvent", "Logging", "JSONWriting"]),
+        // Readiness waits on the current thread's event loop (libpq's socket on the HTTP loop).
+        .target(name: "DescriptorWaiting"),
+        .target(name: "HTTPServer", dependencies: ["CLibEvent", "Logging", "JSONWriting", "DescriptorWaiting"]),
         // Outbound HTTP/1.1 on the same libevent (evhttp's client half), for LiveKit's API.
         .target(name: "HTTPClient", dependencies: ["CLibEvent"]),
 
@@ -51,7 +53,7 @@ let package = Package(
         .target(name: "RecordingModels"),
         // The server's hand-written encodings of the models; RecordingKit does not need them.
         .target(name: "RecordingModelsJSON", dependencies: ["RecordingModels", "JSONWriting"]),
-        .target(name: "RecordingStore", dependencies: ["CSQLite", "CLibPQ", "RecordingModels", "Logging"]),
+        .target(name: "RecordingStore", dependencies: ["CSQLite", "CLibPQ", "RecordingModels", "Logging", "DescriptorWaiting"]),
         .target(
             name: "RecordingService",
             dependencies: ["LiveKit", "S3", "RecordingStore", "RecordingModels", "Logging"]),
@@ -78,13 +80,13 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging", "DescriptorWaiting"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Logging"]),
         .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "HTTPServer", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Crypto", "TestSupport"]),
         .testTarget(name: "RecordingModelsTests", dependencies: ["RecordingModels"]),
         .testTarget(name: "RecordingModelsJSONTests", dependencies: ["RecordingModelsJSON", "JSONWriting", "RecordingModels"]),
-        .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport"]),
+        .testTarget(name: "RecordingStoreTests", dependencies: ["RecordingStore", "RecordingModels", "TestSupport", "HTTPServer"]),
         .testTarget(name: "RecordingServiceTests", dependencies: ["RecordingService", "RecordingStore", "RecordingModels", "LiveKit", "TestSupport"]),
         .testTarget(name: "RecordingServerTests", dependencies: ["RecordingServer", "HTTPServer", "RecordingService", "RecordingModels", "RecordingStore", "LiveKit", "Crypto", "Logging", "TestSupport"]),
         .testTarget(name: "RecordingKitTests", dependencies: ["RecordingKit", "RecordingModels", "RecordingModelsJSON", "TestSupport", "room-recording"]),

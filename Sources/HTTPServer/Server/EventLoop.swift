@@ -1,4 +1,5 @@
 import CLibEvent
+import DescriptorWaiting
 import Foundation
 import Logging
 import Synchronization
@@ -37,6 +38,8 @@ final class EventLoop: @unchecked Sendable {
     private var boundSocket: OpaquePointer?
     private let jobs = Mutex(Jobs())
     private let completion = Mutex(Completion())
+    /// Readiness waits in progress (EventLoop+DescriptorWaiter.swift).
+    let descriptorWaits = Mutex(DescriptorWaits())
     private let inFlight = Atomic<Int>(0)
     private let loopThread = Mutex<pthread_t?>(nil)
     /// Loop thread only: set once the listener is closed; replies then ask clients to close.
@@ -116,7 +119,9 @@ final class EventLoop: @unchecked Sendable {
     private func runLoop() {
         HTTPServer.blockShutdownSignalsOnThisThread()
         loopThread.withLock { $0 = pthread_self() }
+        DescriptorWaiters.installOnCurrentThread(self)
         event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY)
+        abandonDescriptorWaits()
         // From now on jobs run on their caller's thread: they find their requests gone and
         // only resume waiting tasks.
         let leftovers = jobs.withLock { jobs in

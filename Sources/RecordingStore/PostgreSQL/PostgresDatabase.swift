@@ -1,3 +1,4 @@
+import DescriptorWaiting
 import Dispatch
 import Synchronization
 
@@ -6,14 +7,27 @@ import Synchronization
 /// never on Swift concurrency's cooperative pool. Connections open lazily and are
 /// replaced transparently when the server went away: work that failed because the
 /// connection broke runs once more on a fresh one.
+///
+/// Reads (`read(_:_:_:)`) started on an event loop's thread (a request handler) take a
+/// second path: a few non-blocking connections per loop, answered on the loop itself (a
+/// brief wait in place, then the loop's epoll), so a status or list read costs no thread
+/// switch (the two switches to a slot's thread and back were a third of a status request's
+/// CPU; bench/README.md). Writes and transactions keep to the slots.
 final class PostgresDatabase: SQLDatabase {
     let dialect = SQLDialect.postgres
     private let url: String
     private let redactedURL: String
     private let slots: Mutex<SlotState>
+    /// Non-blocking connections by the event loop (`DescriptorWaiter`) that uses them.
+    private let loopConnections = Mutex<[ObjectIdentifier: LoopConnections]>([:])
+    /// Per loop: a loop with more reads in flight sends the extra ones to the slots.
+    static let connectionsPerLoop = 4
+    /// A read on a loop waits this long for PostgreSQL, then fails and its connection is dropped.
+    let loopReadTimeout: Duration
 
-    init(url: String, redactedURL: String, poolSize: Int) {
+    init(url: String, redactedURL: String, poolSize: Int, loopReadTimeout: Duration = .seconds(30)) {
         precondition(poolSize > 0, "a connection pool needs at least one connection")
+        self.loopReadTimeout = loopReadTimeout
         self.url = url
         self.redactedURL = redactedURL
         let free = (0..<poolSize).map { PoolSlot(label: "recording-store.postgres.\($0)") }
@@ -31,6 +45,73 @@ final class PostgresDatabase: SQLDatabase {
             }
         }
     }
+
+    func read<T: Sendable>(_ sql: String, _ parameters: [SQLValue], _ body: @Sendable @escaping (any SQLRows) throws -> T) async throws -> T {
+        if let waiter = DescriptorWaiters.current, let connection = try await checkOutLoopConnection(for: waiter) {
+            do {
+                defer { checkIn(connection, for: waiter) }
+                return try await connection.read(sql, parameters, waitingWith: waiter, timeout: loopReadTimeout, body)
+            } catch DatabaseFailure.connectionLost(let message) where connection.isAbandoned {
+                // No answer in time: another try would wait as long again.
+                throw DatabaseFailure.connectionLost(message)
+            } catch DatabaseFailure.connectionLost {
+                // A connection PostgreSQL closed (a restart): once more through a slot, which reconnects.
+            }
+        }
+        return try await withReadConnection { connection in
+            try body(StatementRows(connection: connection, sql: sql, parameters: parameters))
+        }
+    }
+
+    /// A free connection of `waiter`'s loop, a new one while the loop has fewer than
+    /// `connectionsPerLoop`, else nil (the caller uses a slot).
+    private func checkOutLoopConnection(for waiter: any DescriptorWaiter) async throws -> PostgresConnection? {
+        let loop = ObjectIdentifier(waiter)
+        let taken: LoopCheckOut = loopConnections.withLock { all in
+            var connections = all[loop, default: LoopConnections()]
+            defer { all[loop] = connections }
+            if let free = connections.free.popLast() { return .free(free) }
+            guard connections.opened < Self.connectionsPerLoop else { return .none }
+            connections.opened += 1
+            return .open
+        }
+        switch taken {
+        case .free(let connection): return connection
+        case .none: return nil
+        case .open: break
+        }
+        do {
+            return try await openNonBlocking()
+        } catch {
+            loopConnections.withLock { $0[loop]?.opened -= 1 }
+            throw error
+        }
+    }
+
+    private func checkIn(_ connection: PostgresConnection, for waiter: any DescriptorWaiter) {
+        let loop = ObjectIdentifier(waiter)
+        loopConnections.withLock { all in
+            if connection.isHealthy { all[loop]?.free.append(connection) } else { all[loop]?.opened -= 1 }
+        }
+    }
+
+    /// libpq connects blocking: on a thread of the global pool, never on the loop.
+    private func openNonBlocking() async throws -> PostgresConnection {
+        let url = url
+        let redactedURL = redactedURL
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let connection = try PostgresConnection(url: url, redactedURL: redactedURL)
+                    try connection.makeNonBlocking()
+                    return connection
+                })
+            }
+        }
+    }
+
+    /// Non-blocking connections open for event loops, idle or in use (tests).
+    var loopConnectionsOpened: Int { loopConnections.withLock { $0.values.reduce(0) { $0 + $1.opened } } }
 
     private func checkOut() async -> PoolSlot {
         // A free slot is taken without suspending: a continuation resumed at once still
@@ -56,6 +137,18 @@ final class PostgresDatabase: SQLDatabase {
         }
         waiter?.resume(returning: slot)
     }
+}
+
+private struct LoopConnections {
+    var free: [PostgresConnection] = []
+    /// Free and checked out.
+    var opened = 0
+}
+
+private enum LoopCheckOut {
+    case free(PostgresConnection)
+    case open
+    case none
 }
 
 private struct SlotState: ~Copyable {

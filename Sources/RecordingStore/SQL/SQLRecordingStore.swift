@@ -145,7 +145,7 @@ final class SQLRecordingStore: Sendable {
 
     func list(_ query: RecordingQuery) async throws -> RecordingPage {
         let (sql, parameters, limit) = try Self.listStatement(query, columns: Self.columns)
-        var recordings = try await read { try $0.query(sql, parameters, decoding: Self.recording(from:)) }
+        var recordings = try await read(sql, parameters) { try $0.map(Self.recording(from:)) }
         let hasMore = recordings.count > limit
         if hasMore { recordings.removeLast(recordings.count - limit) }
         let next = hasMore ? recordings.last.map { PageCursor(time: $0.createdAt.value, id: $0.id).encoded(.recordings) } : nil
@@ -156,14 +156,14 @@ final class SQLRecordingStore: Sendable {
     /// time are read from the page's last row alone (an id string per row otherwise).
     func listInfo(_ query: RecordingQuery) async throws -> RecordingInfoPage {
         let (sql, parameters, limit) = try Self.listStatement(query, columns: Self.listColumns)
-        return try await read { connection in
+        return try await read(sql, parameters) { rows in
             // Appended as each row is read: an array of optionals to compact afterwards was a
             // copy of every row (a retain and release per string).
             var recordings: [RecordingInfo] = []
             recordings.reserveCapacity(limit)
             var rowsRead = 0
             var last: PageCursor?
-            _ = try connection.query(sql, parameters) { row in
+            try rows.forEach { row in
                 rowsRead += 1
                 // The extra row only says that another page exists.
                 guard rowsRead <= limit else { return }
@@ -240,8 +240,8 @@ final class SQLRecordingStore: Sendable {
             FROM audit\(filter.whereClause) ORDER BY at DESC, id DESC LIMIT \(filter.next)
             """
         let parameters = filter.parameters + [.integer(Int64(limit + 1))]
-        var records = try await read { connection in
-            try connection.query(sql, parameters) { row in
+        var records = try await read(sql, parameters) { rows in
+            try rows.map { row in
                 AuditRecord(
                     id: try row.text(0), at: EpochMilliseconds(try row.integer(1)), actor: try row.text(2), actorKind: try row.text(3),
                     action: try row.text(4), egressId: try row.optionalText(5), roomName: try row.optionalText(6),
@@ -284,9 +284,11 @@ final class SQLRecordingStore: Sendable {
         try await translatingFailures { try await database.withConnection(body) }
     }
 
-    /// `run` for a `body` that only reads (see `SQLDatabase.withReadConnection`).
-    private func read<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
-        try await translatingFailures { try await database.withReadConnection(body) }
+    /// One read-only statement whose rows `body` visits (see `SQLDatabase.read`).
+    private func read<T: Sendable>(
+        _ sql: String, _ parameters: [SQLValue], _ body: @Sendable @escaping (any SQLRows) throws -> T
+    ) async throws -> T {
+        try await translatingFailures { try await database.read(sql, parameters, body) }
     }
 
     private func translatingFailures<T>(_ body: () async throws -> T) async throws -> T {
@@ -301,7 +303,7 @@ final class SQLRecordingStore: Sendable {
 
     private func recordings(where condition: String, _ parameters: [SQLValue]) async throws -> [StoredRecording] {
         let sql = "SELECT \(Self.columns) FROM recordings WHERE \(condition)"
-        return try await read { try $0.query(sql, parameters, decoding: Self.recording(from:)) }
+        return try await read(sql, parameters) { try $0.map(Self.recording(from:)) }
     }
 
     /// Turns a unique violation into the protocol's answer. Returns (so the caller retries)

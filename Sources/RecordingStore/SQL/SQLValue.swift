@@ -136,11 +136,41 @@ protocol SQLDatabase: Sendable {
     /// read-only connection, and on the caller's thread when that cannot block (SQLite in
     /// WAL mode); the result reflects every write that completed before the call.
     func withReadConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T
+    /// One read-only statement, whose rows `body` visits: through `withReadConnection`, or
+    /// without a thread of its own where the driver can wait on the caller's event loop
+    /// (PostgreSQL); the result reflects every write that completed before the call.
+    func read<T: Sendable>(_ sql: String, _ parameters: [SQLValue], _ body: @Sendable @escaping (any SQLRows) throws -> T) async throws -> T
 }
 
 extension SQLDatabase {
     func withReadConnection<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
         try await withConnection(body)
+    }
+
+    func read<T: Sendable>(_ sql: String, _ parameters: [SQLValue], _ body: @Sendable @escaping (any SQLRows) throws -> T) async throws -> T {
+        try await withReadConnection { connection in try body(StatementRows(connection: connection, sql: sql, parameters: parameters)) }
+    }
+}
+
+/// The rows of one statement, visited while the driver still holds them.
+protocol SQLRows {
+    func map<Row>(_ decode: (any SQLColumns) throws -> Row) throws -> [Row]
+}
+
+extension SQLRows {
+    func forEach(_ visit: (any SQLColumns) throws -> Void) throws {
+        _ = try map(visit)
+    }
+}
+
+/// A statement to run on a connection when its rows are first visited.
+struct StatementRows: SQLRows {
+    let connection: any SQLConnection
+    let sql: String
+    let parameters: [SQLValue]
+
+    func map<Row>(_ decode: (any SQLColumns) throws -> Row) throws -> [Row] {
+        try connection.query(sql, parameters, decoding: decode)
     }
 }
 
