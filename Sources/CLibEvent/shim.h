@@ -46,3 +46,11 @@ static inline void shim_evhttp_connection_set_nodelay(struct evhttp_connection *
     int on = 1;
     if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
+
+// Names the calling thread for `top -H`, perf and /proc (15 characters at most). glibc
+// declares pthread_setname_np only under _GNU_SOURCE, which this header must not define.
+#include <pthread.h>
+extern int pthread_setname_np(pthread_t thread, const char *name);
+static inline void shim_name_current_thread(const char *name) {
+    pthread_setname_np(pthread_self(), name);
+}

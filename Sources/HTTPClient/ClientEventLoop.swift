@@ -24,8 +24,10 @@ final class ClientEventLoop: @unchecked Sendable {
         guard let base = event_base_new() else { fatalError("libevent could not create an event base") }
         self.base = base
         wake = event_new(base, -1, 0, onClientLoopWake, Unmanaged.passUnretained(self).toOpaque())
-        let thread = Thread { [self] in run() }
-        thread.name = "http-client"
+        let thread = Thread { [self] in
+            shim_name_current_thread("http-client")  // Foundation's name does not reach the kernel
+            run()
+        }
         thread.start()
     }
 

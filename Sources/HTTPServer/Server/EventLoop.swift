@@ -111,8 +111,12 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func startThread(name: String) {
-        let thread = Thread { [self] in runLoop() }
-        thread.name = name
+        let thread = Thread { [self] in
+            // Foundation's `Thread.name` does not reach the kernel on Linux: `top -H`, perf
+            // and /proc showed every thread as the process.
+            shim_name_current_thread(String(name.prefix(15)))
+            runLoop()
+        }
         thread.start()
     }
 
