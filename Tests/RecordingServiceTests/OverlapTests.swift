@@ -97,13 +97,17 @@ struct OverlapTests {
             store: h.store, egress: egress, rooms: h.liveKit, storage: h.storage,
             configuration: RecordingServiceConfiguration(stopWaitSeconds: 0), roomNameDigest: RoomNameSlug.fnv1a, clock: h.clock,
             logger: .discarding)
+        // The webhook's start time (egress active) is later than the start's own.
+        h.clock.advance(by: 7)
+        let webhookStart = EpochMilliseconds(h.clock.now)
         let stopped = try await service.stop(egressId: info.egressId, by: Harness.bob)
         #expect(stopped.status == .ending)
         #expect(stopped.stoppedBy == "bob")
-        #expect(stopped.startedAt != nil, "the webhook's start time survives the stop's write")
+        #expect(info.startedAt != webhookStart)
+        #expect(stopped.startedAt == webhookStart, "the webhook's start time survives the stop's write")
         let row = try #require(try await h.stored(info.egressId))
         #expect(row.status == .ending)
-        #expect(row.startedAt != nil)
+        #expect(row.startedAt == webhookStart)
         #expect(row.stoppedBy == "bob")
     }
 }
