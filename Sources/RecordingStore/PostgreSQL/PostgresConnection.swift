@@ -107,7 +107,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     /// `run` on a non-blocking connection: sends each command and waits for its answer
     /// through `waiter` (the caller's event loop) instead of blocking a thread.
-    func run<T>(
+    private func run<T>(
         _ sql: String, _ parameters: [SQLValue], waitingWith waiter: any DescriptorWaiter, timeout: Duration,
         _ read: (OpaquePointer) throws -> T
     ) async throws -> T {
