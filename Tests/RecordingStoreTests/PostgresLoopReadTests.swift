@@ -1,3 +1,4 @@
+import DescriptorWaiting
 import Foundation
 import HTTPServer
 import Logging
@@ -126,5 +127,64 @@ struct PostgresLoopReadTests {
             #expect(try await Self.get(port, "/status/rec-0") == "EG_0 EGRESS_COMPLETE")
             #expect(database.loopConnectionsOpened == 1)
         }
+    }
+
+    @Test func afterAnAnswerThatWasNotQuickTheNextReadWaitsThroughTheLoop() async throws {
+        let testDatabase = try await TestDatabase.create(.postgres)
+        defer { Task { try? await testDatabase.drop() } }
+        let connection = try PostgresConnection(url: testDatabase.url, redactedURL: "test")
+        try connection.makeNonBlocking()
+        let waiter = CountingWaiter()
+        func read(_ sql: String) async throws -> [Int64] {
+            try await connection.read(sql, [], waitingWith: waiter, timeout: .seconds(10)) { rows in try rows.map { try $0.integer(0) } }
+        }
+        // About 1 ms each: within the in-place budget, but a loop waiting that long in place
+        // per read does nothing else.
+        for _ in 0..<10 { #expect(try await read("SELECT 42 FROM pg_sleep(0.001)") == [42]) }
+        #expect(!connection.inPlaceWaits.inPlace)
+        let waitsBefore = waiter.waits.load(ordering: .relaxed)
+        #expect(try await read("SELECT 7") == [7])
+        #expect(waiter.waits.load(ordering: .relaxed) > waitsBefore, "the read after slow answers waited in place")
+    }
+}
+
+/// A loop stand-in that waits with poll() and counts the waits handed to it.
+private final class CountingWaiter: DescriptorWaiter {
+    let waits = Atomic<Int>(0)
+
+    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> Bool {
+        waits.add(1, ordering: .relaxed)
+        var watched = pollfd(fd: descriptor, events: Int16(readiness == .readable ? POLLIN : POLLOUT), revents: 0)
+        return poll(&watched, 1, Int32(timeout.components.seconds * 1000)) == 1
+    }
+}
+
+struct InPlaceWaitsTests {
+    static let budget = Duration.milliseconds(2)
+
+    @Test func slowOrMissedAnswersSendWaitsToTheLoopAndProbesBringThemBack() {
+        var waits = InPlaceWaits()
+        var inPlace = waits.shouldWaitInPlace()
+        #expect(inPlace)
+        waits.record(answeredIn: .microseconds(100), budget: Self.budget)
+        waits.record(answeredIn: nil, budget: Self.budget)
+        inPlace = waits.shouldWaitInPlace()
+        #expect(inPlace, "one slow answer among quick ones keeps waiting in place")
+        for _ in 0..<5 { waits.record(answeredIn: .microseconds(1100), budget: Self.budget) }
+        let next = (1...InPlaceWaits.probeInterval).map { _ in waits.shouldWaitInPlace() }
+        #expect(next == Array(repeating: false, count: InPlaceWaits.probeInterval - 1) + [true], "through the loop, then one probe")
+        waits.record(answeredIn: nil, budget: Self.budget)
+        inPlace = waits.shouldWaitInPlace()
+        #expect(!inPlace, "a probe that gave up keeps waits on the loop")
+        var probes = 0
+        while !waits.inPlace && probes < 100 {
+            if waits.shouldWaitInPlace() {
+                waits.record(answeredIn: .microseconds(80), budget: Self.budget)
+                probes += 1
+            }
+        }
+        #expect((2...12).contains(probes), "quick probes bring waits back in place")
+        inPlace = waits.shouldWaitInPlace()
+        #expect(inPlace)
     }
 }
