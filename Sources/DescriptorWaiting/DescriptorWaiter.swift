@@ -9,14 +9,21 @@ import Darwin
 /// An event loop installs itself on its thread (`installOnCurrentThread`); a caller asks
 /// `DescriptorWaiters.current` and, when there is one, awaits readiness through it.
 public protocol DescriptorWaiter: AnyObject, Sendable {
-    /// Suspends until `descriptor` is ready for `readiness`. Returns false when `timeout`
-    /// passed first or the loop stopped: the caller must then give the descriptor up (its
-    /// protocol state is unknown).
-    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> Bool
+    /// Suspends until `descriptor` is ready for `readiness`, `timeout` passed or the loop
+    /// could not watch it. Anything but `.ready` leaves the caller's protocol state unknown:
+    /// it must give the descriptor up.
+    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> DescriptorWaitOutcome
 }
 
 public enum DescriptorReadiness: Sendable {
     case readable, writable
+}
+
+public enum DescriptorWaitOutcome: Sendable, Equatable {
+    case ready
+    case timedOut
+    /// The loop has stopped (shutdown) or the kernel refused to watch the descriptor.
+    case notWatched
 }
 
 public enum DescriptorWaiters {

@@ -54,14 +54,31 @@ import Testing
         }
         try await withServer(router) { server in
             let answer = try await request(server.port, "/wait")
-            #expect(answer.text == "false true true")
+            #expect(answer.text == "timedOut ready ready")
         }
     }
 
-    /// A wait in progress when the loop stops ends as "not ready" instead of leaving its task
+    /// A descriptor the kernel cannot watch (not open) ends the wait instead of leaving the
+    /// task suspended until the loop stops.
+    @Test func aWaitOnADescriptorThatIsNotOpenEnds() async throws {
+        // Not one just closed: tests run in parallel and another would reuse its number.
+        let notOpen: Int32 = 4000
+        try #require(fcntl(notOpen, F_GETFD) == -1)
+        var router = Router()
+        router.on("GET", "/wait-closed") { _ in
+            let outcome = await DescriptorWaiters.current?.wait(for: notOpen, to: .readable, timeout: .milliseconds(200))
+            return jsonBody(outcome.map { "\($0)" } ?? "no waiter")
+        }
+        try await withServer(router) { server in
+            let answer = try await request(server.port, "/wait-closed")
+            #expect(["timedOut", "notWatched"].contains(answer.text), "\(answer.text)")
+        }
+    }
+
+    /// A wait in progress when the loop stops ends `.notWatched` instead of leaving its task
     /// suspended forever.
     @Test func aStoppingLoopEndsTheWaitsInProgress() async throws {
-        let outcome = Mutex<Bool?>(nil)
+        let outcome = Mutex<DescriptorWaitOutcome?>(nil)
         let pair = try SocketPair()
         var router = Router()
         router.on("GET", "/wait-forever") { _ in
@@ -76,6 +93,6 @@ import Testing
             _ = await client.value
         }
         #expect(await eventually { outcome.withLock { $0 } != nil })
-        #expect(outcome.withLock { $0 } == false)
+        #expect(outcome.withLock { $0 } == .notWatched)
     }
 }

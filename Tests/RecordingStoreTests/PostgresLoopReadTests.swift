@@ -152,10 +152,10 @@ struct PostgresLoopReadTests {
 private final class CountingWaiter: DescriptorWaiter {
     let waits = Atomic<Int>(0)
 
-    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> Bool {
+    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> DescriptorWaitOutcome {
         waits.add(1, ordering: .relaxed)
         var watched = pollfd(fd: descriptor, events: Int16(readiness == .readable ? POLLIN : POLLOUT), revents: 0)
-        return poll(&watched, 1, Int32(timeout.components.seconds * 1000)) == 1
+        return poll(&watched, 1, Int32(timeout.components.seconds * 1000)) == 1 ? .ready : .timedOut
     }
 }
 

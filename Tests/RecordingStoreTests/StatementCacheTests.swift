@@ -180,6 +180,22 @@ struct PostgresStatementCacheTests {
         #expect(Self.values(try connection.query("SELECT id, n FROM t ORDER BY id")) == [[.text("a"), .integer(5)], [.text("b"), .integer(4)]])
     }
 
+    @Test func aConnectionProbesItsServerSoADeadPeerIsNoticedInAMinute() async throws {
+        let (connection, database) = try await Self.connect()
+        defer { Task { try? await database.drop() } }
+        func option(_ level: Int32, _ name: Int32) -> Int32 {
+            var value: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(connection.socket, level, name, &value, &size)
+            return value
+        }
+        #expect(option(SOL_SOCKET, SO_KEEPALIVE) == 1)
+        #expect(option(Int32(IPPROTO_TCP), TCP_KEEPIDLE) == 30)
+        #expect(option(Int32(IPPROTO_TCP), TCP_KEEPINTVL) == 10)
+        #expect(option(Int32(IPPROTO_TCP), TCP_KEEPCNT) == 3)
+        #expect(option(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT) == 60_000)
+    }
+
     @Test func statementsTheSessionLostArePreparedAgain() async throws {
         let (connection, database) = try await Self.connect()
         defer { Task { try? await database.drop() } }

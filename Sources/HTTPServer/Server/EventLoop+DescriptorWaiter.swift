@@ -6,35 +6,40 @@ import Synchronization
 /// loop): the task suspends, this loop's epoll watches the socket, and the task resumes on
 /// the loop. No thread is blocked and none is switched to.
 extension EventLoop: DescriptorWaiter {
-    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> Bool {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+    func wait(for descriptor: Int32, to readiness: DescriptorReadiness, timeout: Duration) async -> DescriptorWaitOutcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<DescriptorWaitOutcome, Never>) in
             let wait = DescriptorWait(loop: self, continuation: continuation)
             let what = Int16(readiness == .readable ? EV_READ : EV_WRITE)
             let watching = descriptorWaits.withLock { waits in
                 guard !waits.closed, let event = event_new(base, descriptor, what, onDescriptorReady, wait.opaque) else { return false }
+                var limit = timeval(duration: timeout)
+                // A refused epoll_ctl (a closed descriptor) arms no timeout either: the wait
+                // would otherwise last until the loop stops.
+                guard event_add(event, &limit) == 0 else {
+                    event_free(event)
+                    return false
+                }
                 wait.event = event
                 waits.pending[ObjectIdentifier(wait)] = wait
-                var limit = timeval(duration: timeout)
-                event_add(event, &limit)
                 return true
             }
-            if !watching { continuation.resume(returning: false) }
+            if !watching { continuation.resume(returning: .notWatched) }
         }
     }
 
-    /// Loop thread: the socket is ready (true) or the wait timed out (false).
-    fileprivate func finish(_ wait: DescriptorWait, ready: Bool) {
+    /// Loop thread: the socket is ready or the wait timed out.
+    fileprivate func finish(_ wait: DescriptorWait, _ outcome: DescriptorWaitOutcome) {
         let waiting = descriptorWaits.withLock { waits -> Bool in
             guard waits.pending.removeValue(forKey: ObjectIdentifier(wait)) != nil else { return false }
             // A one-shot event may be freed from its own callback.
             if let event = wait.event { event_free(event) }
             return true
         }
-        if waiting { wait.continuation.resume(returning: ready) }
+        if waiting { wait.continuation.resume(returning: outcome) }
     }
 
-    /// Once the loop has stopped (before its base is freed): every wait ends as not ready,
-    /// and later ones end at once.
+    /// Once the loop has stopped (before its base is freed): every wait ends `.notWatched`,
+    /// and later ones at once.
     func abandonDescriptorWaits() {
         let abandoned = descriptorWaits.withLock { waits -> [DescriptorWait] in
             waits.closed = true
@@ -42,7 +47,7 @@ extension EventLoop: DescriptorWaiter {
             for wait in waits.pending.values { if let event = wait.event { event_free(event) } }
             return Array(waits.pending.values)
         }
-        abandoned.forEach { $0.continuation.resume(returning: false) }
+        abandoned.forEach { $0.continuation.resume(returning: .notWatched) }
     }
 }
 
@@ -55,10 +60,10 @@ struct DescriptorWaits: ~Copyable {
 /// written once under the loop's `descriptorWaits` lock before the event can fire.
 final class DescriptorWait: @unchecked Sendable {
     unowned let loop: EventLoop
-    let continuation: CheckedContinuation<Bool, Never>
+    let continuation: CheckedContinuation<DescriptorWaitOutcome, Never>
     var event: OpaquePointer?
 
-    init(loop: EventLoop, continuation: CheckedContinuation<Bool, Never>) {
+    init(loop: EventLoop, continuation: CheckedContinuation<DescriptorWaitOutcome, Never>) {
         self.loop = loop
         self.continuation = continuation
     }
@@ -70,5 +75,5 @@ final class DescriptorWait: @unchecked Sendable {
 private func onDescriptorReady(_ socket: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
     let wait = Unmanaged<DescriptorWait>.fromOpaque(argument).takeUnretainedValue()
-    wait.loop.finish(wait, ready: events & Int16(EV_TIMEOUT) == 0)
+    wait.loop.finish(wait, events & Int16(EV_TIMEOUT) == 0 ? .ready : .timedOut)
 }

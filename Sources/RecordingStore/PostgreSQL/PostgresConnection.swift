@@ -13,9 +13,9 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// `?sslmode=`). `redactedURL` is what errors may show: libpq's own messages name host
     /// and user, never the password, so only our text needs care.
     init(url: String, redactedURL: String, connectTimeoutSeconds: Int = 5) throws {
-        // connect_timeout comes first so a value in the URL (expanded from dbname) wins.
-        let keywords = ["connect_timeout", "dbname"]
-        let values = [String(connectTimeoutSeconds), url]
+        // Our defaults come first so a value in the URL (expanded from dbname) wins.
+        let keywords = ["connect_timeout"] + Self.deadPeerLimits.map(\.keyword) + ["dbname"]
+        let values = [String(connectTimeoutSeconds)] + Self.deadPeerLimits.map(\.value) + [url]
         let connection = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -33,6 +33,18 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     deinit {
         PQfinish(handle)
     }
+
+    /// A blocking call on a connection whose server vanished without a reset (host gone,
+    /// network cut) would otherwise wait for the kernel's TCP give-up, ~15 minutes with
+    /// unacknowledged data and hours when idle: keepalive probes after 30 s of silence, 3 of
+    /// them 10 s apart, and at most 60 s for sent data to be acknowledged.
+    static let deadPeerLimits: [(keyword: String, value: String)] = [
+        ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "60000"),
+    ]
+
+    /// The connection's socket (tests look at its options).
+    var socket: Int32 { PQsocket(handle) }
 
     /// libpq quotes the whole URI in some parse errors ("unexpected spaces found in ..."),
     /// password included; those never leave this type unredacted.
@@ -208,7 +220,12 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         guard flushing == 0 else { throw failure(nil) }
         // One command yields one result, then nil once the server is ready for the next.
         let result = try await nextResult(waiter, timeout)
-        while let extra = try await nextResult(waiter, timeout) { PQclear(extra) }
+        do {
+            while let extra = try await nextResult(waiter, timeout) { PQclear(extra) }
+        } catch {
+            if let result { PQclear(result) }
+            throw error
+        }
         return result
     }
 
@@ -236,9 +253,14 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             inPlaceWaits.record(answeredIn: ready ? ContinuousClock.now - started : nil, budget: .milliseconds(Self.inPlaceWaitMilliseconds))
             if ready { return }
         }
-        guard await waiter.wait(for: socket, to: readiness, timeout: timeout) else {
+        switch await waiter.wait(for: socket, to: readiness, timeout: timeout) {
+        case .ready: return
+        case .timedOut:
             isAbandoned = true
-            throw DatabaseFailure.connectionLost("no answer from PostgreSQL within \(timeout) (or the event loop stopped)")
+            throw DatabaseFailure.connectionLost("no answer from PostgreSQL within \(timeout)")
+        case .notWatched:
+            isAbandoned = true
+            throw DatabaseFailure.connectionLost("the event loop stopped (or could not watch the socket) while waiting for PostgreSQL")
         }
     }
 
