@@ -156,7 +156,7 @@ def main():
                              if run else "–")
             w(f"| {endpoint} | {backend} | " + " | ".join(cells) + " |")
     w("\nSeeded rows: terminal recordings (90% COMPLETE, 7% FAILED, 3% ABORTED) over 1,000 rooms, one a minute; "
-      "SQLite through Python's sqlite3, PostgreSQL with psql \\copy and ANALYZE.\n")
+      "SQLite through Python's sqlite3, PostgreSQL with psql \\copy then VACUUM ANALYZE.\n")
 
     cycle_rows = [results.one("cycles", label=b) for b in backends]
     cycle_rows = [c for c in cycle_rows if c]
