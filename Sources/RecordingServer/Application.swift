@@ -71,7 +71,7 @@ final class Application: Sendable {
             logger.warning("RECORDING_AUTH=disabled: anyone who can reach this service may start, stop and download recordings")
         }
 
-        store = try RecordingStoreFactory.makeStore(configuration.database)
+        store = try RecordingStoreFactory.makeStore(configuration.database, postgresPoolSize: configuration.databasePoolSize)
         try await store.migrate()
 
         let liveKit = try Self.makeLiveKit(configuration, logger: logger, metrics: metrics)

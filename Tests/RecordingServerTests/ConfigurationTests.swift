@@ -26,6 +26,7 @@ struct ConfigurationTests {
         #expect(configuration.storage.forcePathStyle)
         #expect(configuration.storage.publicEndpoint == configuration.storage.endpoint)
         #expect(configuration.database == .sqlite(path: "data/recordings.db"))
+        #expect(configuration.databasePoolSize == 8)
         #expect(configuration.recording.fileTemplate == "recordings/{room}_{timestamp}.mp4")
         #expect(configuration.recording.defaultLayout == .gridDark)
         #expect(configuration.recording.stopWaitSeconds == 10)
@@ -65,6 +66,7 @@ struct ConfigurationTests {
         ("PORT", "seventy"), ("PORT", "70000"), ("LIVEKIT_URL", "ftp://lk"), ("LIVEKIT_URL", "not a url"),
         ("S3_FORCE_PATH_STYLE", "maybe"), ("RECORDING_DEFAULT_LAYOUT", "mosaic"), ("RECORDING_AUTH", "off"),
         ("RECORDING_STOP_WAIT_SECONDS", "-1"), ("LOG_LEVEL", "loud"), ("RECORDING_PARTICIPANT_POLICY", "all"),
+        ("DATABASE_POOL_SIZE", "0"), ("DATABASE_POOL_SIZE", "many"),
     ])
     func malformedValueIsNamed(variable: String, value: String) {
         var environment = Self.minimal
@@ -74,6 +76,12 @@ struct ConfigurationTests {
         } throws: { error in
             "\(error)".contains(variable)
         }
+    }
+
+    @Test func databasePoolSizeIsRead() throws {
+        var environment = Self.minimal
+        environment["DATABASE_POOL_SIZE"] = "3"
+        #expect(try Configuration.load(from: environment).databasePoolSize == 3)
     }
 
     @Test func everyProblemIsReportedAtOnce() {

@@ -14,6 +14,9 @@ public struct Configuration: Sendable {
     /// The bucket Egress uploads to; the same settings go into every Egress request.
     public var storage: S3Configuration
     public var database: DatabaseURL
+    /// PostgreSQL connections for writes and background work (reads from requests add up to
+    /// `PostgresDatabase.connectionsPerLoop` per event loop). Unused with SQLite.
+    public var databasePoolSize: Int
     public var recording: RecordingSettings
     public var auth: AuthSettings
 
@@ -26,6 +29,7 @@ public struct Configuration: Sendable {
             liveKit: .init(reading: &reader),
             storage: readStorage(&reader),
             database: readDatabase(&reader),
+            databasePoolSize: reader.integer("DATABASE_POOL_SIZE", default: PostgresRecordingStore.defaultPoolSize, range: 1...100),
             recording: .init(reading: &reader),
             auth: .init(reading: &reader)
         )
