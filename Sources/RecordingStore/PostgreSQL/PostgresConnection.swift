@@ -241,7 +241,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// fraction of a millisecond, and handing the socket to the loop's epoll and suspending
     /// costs more than that wait (bench: status p99 4.4-5.0 ms waiting in place, 6.8-7.4 ms
     /// always through the loop). Only a slow answer suspends the task, so a PostgreSQL that
-    /// stalls holds the loop for `inPlaceWait` per read, not for the stall. A connection
+    /// stalls holds the loop for `inPlaceWaitMilliseconds` per read, not for the stall. A connection
     /// whose answers are not quick (a remote or busy server) stops waiting in place
     /// (`InPlaceWaits`): the loop would otherwise sit in poll() for every read.
     private func waitFor(_ readiness: DescriptorReadiness, _ waiter: any DescriptorWaiter, _ timeout: Duration) async throws {
@@ -272,7 +272,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// Set when a command was left unfinished: the connection must not be used again.
     private(set) var isAbandoned = false
 
-    /// Switches to libpq's non-blocking mode, for `run(_:_:waitingWith:timeout:_:)` only.
+    /// Switches to libpq's non-blocking mode, for `read(_:_:waitingWith:timeout:_:)` only.
     func makeNonBlocking() throws {
         guard PQsetnonblocking(handle, 1) == 0 else { throw failure(nil) }
     }
