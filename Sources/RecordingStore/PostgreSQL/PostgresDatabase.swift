@@ -51,16 +51,12 @@ final class PostgresDatabase: SQLDatabase {
             do {
                 defer { checkIn(connection, for: waiter) }
                 return try await connection.read(sql, parameters, waitingWith: waiter, timeout: loopReadTimeout, body)
-            } catch DatabaseFailure.connectionLost(let message) where connection.isAbandoned {
-                // No answer in time: another try would wait as long again.
-                throw DatabaseFailure.connectionLost(message)
-            } catch DatabaseFailure.connectionLost {
-                // A connection PostgreSQL closed (a restart): once more through a slot, which reconnects.
+            } catch DatabaseFailure.connectionLost where !connection.isAbandoned {
+                // A connection PostgreSQL closed (a restart): once more through a slot, which
+                // reconnects. Not after no answer in time: another try would wait as long again.
             }
         }
-        return try await withReadConnection { connection in
-            try body(StatementRows(connection: connection, sql: sql, parameters: parameters))
-        }
+        return try await readOnReadConnection(sql, parameters, body)
     }
 
     /// A free connection of `waiter`'s loop, a new one while the loop has fewer than

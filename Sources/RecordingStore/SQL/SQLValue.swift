@@ -148,6 +148,13 @@ extension SQLDatabase {
     }
 
     func read<T: Sendable>(_ sql: String, _ parameters: [SQLValue], _ body: @Sendable @escaping (any SQLRows) throws -> T) async throws -> T {
+        try await readOnReadConnection(sql, parameters, body)
+    }
+
+    /// `read` through `withReadConnection`: the default, and a driver's fallback.
+    func readOnReadConnection<T: Sendable>(
+        _ sql: String, _ parameters: [SQLValue], _ body: @Sendable @escaping (any SQLRows) throws -> T
+    ) async throws -> T {
         try await withReadConnection { connection in try body(StatementRows(connection: connection, sql: sql, parameters: parameters)) }
     }
 }
