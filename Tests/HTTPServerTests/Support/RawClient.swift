@@ -33,7 +33,11 @@ final class RawConnection: @unchecked Sendable {
     private var buffered: [UInt8] = []
 
     init(port: Int) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // `self.socket` is set only once connected: a class whose stored properties are all
+        // set is deinitialised when its init throws, and `deinit` closing the descriptor again
+        // closed whatever another test had opened under the same number meanwhile (the
+        // concurrency tests' "send failed: 9", "connect: Bad file descriptor", about 1 run in 20).
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw RawClientError(description: "socket: \(errno)") }
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -49,6 +53,7 @@ final class RawConnection: @unchecked Sendable {
             Glibc.close(socket)
             throw RawClientError(description: "connect: \(String(cString: strerror(code)))")
         }
+        self.socket = socket
     }
 
     deinit { Glibc.close(socket) }
