@@ -79,15 +79,22 @@ def main():
     for connections in (32, 256):
         ours_runs = results.of("wrk", backend=backends[0] if backends else "", endpoint="health", connections=connections)
         nginx_runs = results.of("wrk", backend="nginx", endpoint="health", connections=connections)
+        floor_runs = results.of("wrk", backend="evhttp-floor", endpoint="health", connections=connections)
         if ours_runs and nginx_runs:
             ours, nginx = median_run(ours_runs), median_run(nginx_runs)
+            floor = median_run(floor_runs) if floor_runs else None
             ratio = ours["rps"] / nginx["rps"]
-            health_rows.append((connections, ours, nginx, ratio))
+            health_rows.append((connections, ours, nginx, floor, ratio))
             if connections == 32:
                 rounds = ", ".join(f"{a['rps'] / b['rps']:.2f}" for a, b in zip(ours_runs, nginx_runs))
                 targets.append(("/health ≥ 0.6× nginx req/s (32 conn.)",
                                 f"{ratio:.2f}× (medians of {len(ours_runs)} alternating rounds: {ours['rps']:.0f} vs "
                                 f"{nginx['rps']:.0f}; single rounds {rounds})", ratio >= 0.6))
+                if floor:
+                    targets.append(("/health of plain evhttp (bench/evhttp-floor.c) vs nginx, 32 conn.: "
+                                    "the ceiling of any evhttp server on this machine (for information)",
+                                    f"{floor['rps'] / nginx['rps']:.2f}× (recording-api {ours['rps'] / floor['rps']:.2f}× of it)",
+                                    None))
             else:
                 targets.append(("/health vs nginx at 256 conn. (for information)", f"{ratio:.2f}×", None))
     for backend in backends:
@@ -129,9 +136,11 @@ def main():
     w(f"## Throughput and latency ({smallest:,} recordings in the database)\n")
     w("| endpoint | server | conn. | req/s | p50 ms | p99 ms | errors | server CPU µs/req |")
     w("|---|---|---|---|---|---|---|---|")
-    for connections, ours, nginx, ratio in health_rows:
+    for connections, ours, nginx, floor, ratio in health_rows:
         w(f"| GET /health | recording-api ({ours['backend']}) | {connections} | {ours['rps']:.0f} | {ms(ours['p50_us'])} | {ms(ours['p99_us'])} | {errors(ours)} | {cpu(ours)} |")
-        w(f"| GET /health | nginx (ratio {ratio:.2f}) | {connections} | {nginx['rps']:.0f} | {ms(nginx['p50_us'])} | {ms(nginx['p99_us'])} | {errors(nginx)} | – |")
+        w(f"| GET /health | nginx (ratio {ratio:.2f}) | {connections} | {nginx['rps']:.0f} | {ms(nginx['p50_us'])} | {ms(nginx['p99_us'])} | {errors(nginx)} | {cpu(nginx)} |")
+        if floor:
+            w(f"| GET /health | evhttp floor (ratio {floor['rps'] / nginx['rps']:.2f}) | {connections} | {floor['rps']:.0f} | {ms(floor['p50_us'])} | {ms(floor['p99_us'])} | {errors(floor)} | {cpu(floor)} |")
     for endpoint, path in (("status", "GET /api/recording/status/{id}"), ("list", "GET /api/recording/list?limit=50")):
         for backend in backends:
             for connections in (32, 256):
@@ -140,8 +149,10 @@ def main():
                     w(f"| {path} | recording-api ({backend}) | {connections} | {run['rps']:.0f} | {ms(run['p50_us'])} | {ms(run['p99_us'])} | {errors(run)} | {cpu(run)} |")
     w("\nerrors = non-2xx responses + socket errors (connect, read, write, timeout). "
       "status requests cycle through 1,000 random seeded recordings. nginx runs with access_log off; "
+      "the evhttp floor is bench/evhttp-floor.c, plain libevent answering /health inline with the same bytes (no routing, no log); "
       "recording-api formats a JSON access line per request (to /dev/null) and counts it in /metrics. "
-      "Server CPU per request is user + system time of the recording-api process over the run (PostgreSQL's own work not included). "
+      "Server CPU per request is user + system time of the serving processes over the run (recording-api; nginx's master and workers; "
+      "the floor), PostgreSQL's own work not included. "
       "Why the figures are what they are: bench/README.md.\n")
 
     w("## Cost with history (32 connections)\n")

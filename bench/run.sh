@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: how fast, how small, and how cost grows with history. Builds recording-api
 # in release mode, starts its own moto S3, LiveKit emulator (zero delays), PostgreSQL and
-# an nginx for calibration, runs recording-api on SQLite and then on PostgreSQL, measures,
+# an nginx and the evhttp floor (bench/evhttp-floor.c) for calibration, runs recording-api on SQLite and then on PostgreSQL, measures,
 # and writes bench/results/latest.md (bench/results/latest.jsonl has the raw figures).
 # bench/README.md says what each figure means and which targets apply.
 #
 # Knobs (defaults are the real run, ~6 minutes on 2 cores):
 #   BENCH_DURATION=10s   each wrk run        BENCH_SIZES="1000 10000 100000"  history sizes
 #   BENCH_CYCLES=100     start/stop cycles   BENCH_BACKENDS="sqlite postgres"
-#   BENCH_HEALTH_ROUNDS=3  alternating /health rounds (recording-api, nginx) at 32 connections
+#   BENCH_HEALTH_ROUNDS=3  alternating /health rounds (recording-api, nginx, evhttp floor) at 32 connections
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -23,7 +23,7 @@ BACKENDS=${BENCH_BACKENDS:-"sqlite postgres"}
 THREADS=2
 OPERATOR_KEY=bench-operator-key-0123456789
 
-for tool in wrk nginx psql curl; do
+for tool in wrk nginx psql curl cc pkg-config; do
     command -v "$tool" >/dev/null || { echo "bench: needs $tool (scripts/deps.sh installs it)" >&2; exit 1; }
 done
 
@@ -35,12 +35,14 @@ results=$work/results.jsonl
 : >"$results"
 server_pid=""
 nginx_pid=""
+floor_pid=""
 sampler_pid=""
 
 cleanup() {
     [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null || true
     stop_server
     [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
+    [ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null || true
     scripts/stack/emulator.sh stop || true
     scripts/stack/s3.sh stop || true
     scripts/stack/postgres.sh stop || true
@@ -64,9 +66,10 @@ source scripts/stack/dev.env
 set +a
 api_port=$(free_port)
 nginx_port=$(free_port)
+floor_port=$(free_port)
 api="http://127.0.0.1:$api_port"
 
-say "starting moto, the emulator, PostgreSQL, nginx"
+say "starting moto, the emulator, PostgreSQL, nginx, the evhttp floor"
 export_lines() { while IFS='=' read -r name value; do [ -n "$name" ] && export "$name=$value"; done; }
 export_lines < <(scripts/stack/s3.sh start)
 export_lines < <(WEBHOOK_URL="$api/webhooks/livekit" scripts/stack/emulator.sh start \
@@ -78,6 +81,13 @@ sed -e "s|@WORK@|$work|g" -e "s|@PORT@|$nginx_port|g" bench/nginx.conf >"$work/n
 nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
 nginx_pid=$!
 wait_for_http "http://127.0.0.1:$nginx_port/health" 10
+# Plain evhttp answering /health inline: the ceiling of any evhttp server on this machine,
+# so the report can tell what is libevent's and what is ours (bench/README.md).
+# shellcheck disable=SC2046 # pkg-config prints several flags
+cc -O2 -o "$work/evhttp-floor" bench/evhttp-floor.c $(pkg-config --cflags --libs libevent libevent_pthreads)
+"$work/evhttp-floor" "$floor_port" "$(nproc)" &
+floor_pid=$!
+wait_for_http "http://127.0.0.1:$floor_port/health" 10
 
 # --- recording-api ----------------------------------------------------------------------
 # server_command DATABASE_URL: sets `server` to the command line (env + binary), no shell in between,
@@ -117,7 +127,20 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # User + system CPU the process has used, in clock ticks (/proc/PID/stat fields 14 and 15):
 # CPU per request is the figure a busy shared machine disturbs least.
 clock_ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_ticks PID...: their user + system CPU together.
+cpu_ticks() {
+    local pid total=0
+    for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
+    echo "$total"
+}
+# The processes that serve a measurement's backend: nginx's master and workers, the floor, or us.
+serving_pids() {
+    case $1 in
+    *'"nginx"'*) echo "$nginx_pid" $(pgrep -P "$nginx_pid") ;;
+    *'"evhttp-floor"'*) echo "$floor_pid" ;;
+    *) echo "$server_pid" ;;
+    esac
+}
 
 # record KIND JSON-FIELDS: one line of raw results.
 record() { echo "{\"kind\":\"$1\",$2}" >>"$results"; }
@@ -148,11 +171,13 @@ stop_rss_sampler() {
 measure() {
     local fields=$1 connections=$2 url=$3 paths=${4:-} line
     echo "-- $fields c=$connections" >&2
-    local ticks_before=0 ticks_after=0
-    [[ $fields == *'"nginx"'* ]] || ticks_before=$(cpu_ticks "$server_pid")
+    local pids
+    read -ra pids <<<"$(serving_pids "$fields")"
+    local ticks_before ticks_after
+    ticks_before=$(cpu_ticks "${pids[@]}")
     BENCH_PATHS_FILE=$paths wrk -t"$THREADS" -c"$connections" -d"$DURATION" --latency -s bench/wrk.lua \
         -H "Authorization: Bearer $OPERATOR_KEY" "$url" >"$work/wrk.out"
-    [[ $fields == *'"nginx"'* ]] || ticks_after=$(cpu_ticks "$server_pid")
+    ticks_after=$(cpu_ticks "${pids[@]}")
     cat "$work/wrk.out" >>"$work/wrk.log"
     line=$(sed -n 's/^BENCH_JSON {\(.*\)}$/\1/p' "$work/wrk.out")
     [ -n "$line" ] || { cat "$work/wrk.out" >&2; echo "bench: wrk printed no result" >&2; exit 1; }
@@ -197,12 +222,14 @@ for backend in $BACKENDS; do
         say "$backend: $size recordings"
         if [ "$size" = "$first_size" ]; then
             if [ "$backend" = "${BACKENDS%% *}" ]; then
-                # /health touches no database: once per backend run, next to nginx, same
-                # connections. At 32 (the target) in HEALTH_ROUNDS alternating rounds, compared
-                # by medians: a single nginx run here swings 99k-133k req/s between runs.
+                # /health touches no database: once per backend run, next to nginx and the
+                # evhttp floor, same connections. At 32 (the target) in HEALTH_ROUNDS alternating
+                # rounds, compared by medians: a single nginx run here swings 99k-133k req/s
+                # between runs.
                 for round in $(seq "$HEALTH_ROUNDS"); do
                     measure "$label,\"endpoint\":\"health\",\"round\":$round" 32 "$api/health"
                     measure "\"backend\":\"nginx\",\"size\":0,\"endpoint\":\"health\",\"round\":$round" 32 "http://127.0.0.1:$nginx_port/health"
+                    measure "\"backend\":\"evhttp-floor\",\"size\":0,\"endpoint\":\"health\",\"round\":$round" 32 "http://127.0.0.1:$floor_port/health"
                 done
                 measure_with_rss "$label,\"endpoint\":\"health\"" 256 "$api/health"
                 measure "\"backend\":\"nginx\",\"size\":0,\"endpoint\":\"health\"" 256 "http://127.0.0.1:$nginx_port/health"
