@@ -12,23 +12,42 @@ private let threadingEnabled: Bool = evthread_use_pthreads() == 0
 /// without a thread per client. evhttp is only touched on that thread; other threads
 /// hand it work with `enqueue`.
 final class ClientEventLoop: @unchecked Sendable {
-    static let shared = ClientEventLoop()
+    static let shared = ClientEventLoop(nameservers: nil)
 
     let base: OpaquePointer
+    /// libevent's asynchronous resolver, for the host names connections are opened to.
+    /// Without one, libevent calls the system's getaddrinfo on this thread: a slow DNS
+    /// server (seconds per attempt) then froze every call to LiveKit, their timeouts
+    /// included. nil only if libevent could not make one (then names go to getaddrinfo).
+    let resolver: OpaquePointer?
     private var wake: OpaquePointer?
     private let jobs = Mutex<[@Sendable () -> Void]>([])
     private let loopThread = Mutex<pthread_t?>(nil)
 
-    private init() {
+    /// - Parameter nameservers: nil: the system's configuration (/etc/resolv.conf:
+    ///   nameservers, search, ndots, timeout, attempts; and /etc/hosts), read once. Tests
+    ///   give `host:port` addresses of their own.
+    init(nameservers: [String]?) {
         precondition(threadingEnabled, "evthread_use_pthreads failed")
         guard let base = event_base_new() else { fatalError("libevent could not create an event base") }
         self.base = base
+        resolver = Self.makeResolver(base, nameservers: nameservers)
         wake = event_new(base, -1, 0, onClientLoopWake, Unmanaged.passUnretained(self).toOpaque())
         let thread = Thread { [self] in
             shim_name_current_thread("http-client")  // Foundation's name does not reach the kernel
             run()
         }
         thread.start()
+    }
+
+    private static func makeResolver(_ base: OpaquePointer, nameservers: [String]?) -> OpaquePointer? {
+        guard let nameservers else {
+            // A missing or empty resolv.conf still yields a resolver (asking 127.0.0.1), as glibc does.
+            return evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE)
+        }
+        guard let resolver = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE) else { return nil }
+        for nameserver in nameservers { evdns_base_nameserver_ip_add(resolver, nameserver) }
+        return resolver
     }
 
     private func run() {

@@ -50,8 +50,8 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     private func newConnection() -> OpaquePointer? {
-        // No evdns base: libevent resolves the name with the system's getaddrinfo when it connects.
-        guard let connection = evhttp_connection_base_new(loop.base, nil, host, UInt16(port)) else { return nil }
+        // The name is resolved (again) at each connect, by the loop's asynchronous resolver.
+        guard let connection = evhttp_connection_base_new(loop.base, loop.resolver, host, UInt16(port)) else { return nil }
         var timeout = timeval(configuration.connectTimeout)
         evhttp_connection_set_timeout_tv(connection, &timeout)
         // A failed connect fails the request at once; the caller decides whether to retry.

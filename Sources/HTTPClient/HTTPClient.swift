@@ -44,15 +44,21 @@ public final class HTTPClient: Sendable {
     private let pool: ConnectionPool
 
     /// - Parameter host: a name or an IP literal (IPv6 with or without brackets). Names are
-    ///   resolved with the system resolver each time a connection is opened.
-    public init(host: String, port: Int, configuration: Configuration = Configuration()) {
+    ///   resolved each time a connection is opened, without blocking other calls, as
+    ///   /etc/hosts and /etc/resolv.conf say (read once, at the first client).
+    public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) {
+        self.init(host: host, port: port, configuration: configuration, loop: .shared)
+    }
+
+    /// On a loop of its own (tests: a resolver with their own nameservers).
+    init(host: String, port: Int, configuration: Configuration, loop: ClientEventLoop) {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.host = bare
         self.port = port
         // RFC 9110 §7.2: Host carries the port unless it is the scheme's default; IPv6 in brackets.
         let hostField = bare.contains(":") ? "[\(bare)]" : bare
         pool = ConnectionPool(
-            loop: .shared, host: bare, port: port, hostHeader: port == 80 ? hostField : "\(hostField):\(port)", configuration: configuration)
+            loop: loop, host: bare, port: port, hostHeader: port == 80 ? hostField : "\(hostField):\(port)", configuration: configuration)
     }
 
     deinit {

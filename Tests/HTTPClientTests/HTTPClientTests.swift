@@ -71,6 +71,35 @@ import Testing
         #expect(error?.code == .hostNotFound)
     }
 
+    @Test func aHostNameFromTheHostsFileResolves() async throws {
+        try await withServer { port in
+            let answer = try await HTTPClient(host: "localhost", port: port).execute(HTTPClientRequest(path: "/health"))
+            #expect(answer.status == 200)
+        }
+    }
+
+    /// A DNS server that never answers holds up only the call that needs it: the name is
+    /// looked up without blocking the loop that every client shares. (The system's
+    /// getaddrinfo on the loop thread froze the other call, and the deadline's timer, for
+    /// the resolver's whole timeout.)
+    @Test func aSilentNameServerDelaysOnlyTheCallThatNeedsIt() async throws {
+        let nameserver = try SilentUDPSocket()
+        let loop = ClientEventLoop(nameservers: ["127.0.0.1:\(nameserver.port)"])
+        try await withServer { port in
+            let stuck = HTTPClient(
+                host: "livekit.example.test", port: 7880, configuration: .init(requestTimeout: .seconds(2)), loop: loop)
+            let pending = Task { await failure { try await stuck.execute(HTTPClientRequest(path: "/")) } }
+            try await Task.sleep(for: .milliseconds(100))  // its query is out; nothing will answer it
+            let local = HTTPClient(host: "127.0.0.1", port: port, configuration: .init(), loop: loop)
+            let started = ContinuousClock.now
+            #expect(try await local.execute(HTTPClientRequest(path: "/health")).status == 200)
+            #expect(ContinuousClock.now - started < .seconds(1))
+            let error = await pending.value
+            #expect(error?.code == .timedOut)
+            #expect(nameserver.hasReceivedAQuery)
+        }
+    }
+
     @Test func aSilenceLongerThanTheConnectTimeoutTimesOut() async throws {
         try await withServer { port in
             let client = HTTPClient(host: "127.0.0.1", port: port, configuration: .init(connectTimeout: .milliseconds(200)))
@@ -136,6 +165,39 @@ func failure(_ body: () async throws -> Any) async -> HTTPClientError? {
     } catch {
         Issue.record("unexpected error \(error)")
         return nil
+    }
+}
+
+/// A UDP socket on a kernel-chosen loopback port that reads nothing and answers nothing.
+final class SilentUDPSocket: Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard descriptor >= 0, bound else {
+            if descriptor >= 0 { close(descriptor) }
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
+
+    /// Whether a datagram (a query) is waiting in the socket; nothing is read.
+    var hasReceivedAQuery: Bool {
+        var waiting: Int32 = 0
+        return ioctl(descriptor, UInt(FIONREAD), &waiting) == 0 && waiting > 0
     }
 }
 
