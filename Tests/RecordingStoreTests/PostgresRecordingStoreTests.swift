@@ -81,6 +81,44 @@ import TestSupport
             #expect(try await store.recording(egressId: "EG_1")?.id == "reservation")
         }
     }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil || requireIntegration))
+    func sessionsCarryTheServerSideLimits() async throws {
+        try await withStore(.postgres) { _, database in
+            let connection = try PostgresConnection(url: database.url, redactedURL: "test")
+            func setting(_ name: String) throws -> String? { try connection.query("SHOW \(name)", []) { try $0.text(0) }.first }
+            #expect(try setting("statement_timeout") == "30s")
+            #expect(try setting("lock_timeout") == "10s")
+            #expect(try setting("idle_in_transaction_session_timeout") == "1min")
+        }
+    }
+
+    /// A write that waits on a lock another session holds gives up (503 upstream) instead of
+    /// holding its pool slot and its request until the lock goes; the store is fine after.
+    /// `?options=` in the URL replaces the defaults (here a lock timeout short enough for a test).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil || requireIntegration))
+    func aWriteStuckBehindALockGivesUpAtTheLockTimeout() async throws {
+        try await withStore(.postgres) { _, database in
+            var components = try #require(URLComponents(string: database.url))
+            components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "options", value: "-c lock_timeout=300")]
+            let store = try PostgresRecordingStore(url: try #require(components.string), poolSize: 2)
+            let holder = try PostgresConnection(url: database.url, redactedURL: "test")
+            try holder.executeScript("BEGIN; LOCK TABLE recordings IN ACCESS EXCLUSIVE MODE")
+
+            let started = ContinuousClock.now
+            await #expect {
+                try await store.insert(Fixture.recording(id: "behind-the-lock"))
+            } throws: { error in
+                guard case RecordingStoreError.unavailable(let message) = error else { return false }
+                return message.contains("lock timeout")
+            }
+            #expect(ContinuousClock.now - started < .seconds(5))
+
+            try holder.executeScript("ROLLBACK")
+            try await store.insert(Fixture.recording(id: "after-the-lock"))
+            #expect(try await store.recording(id: "after-the-lock") != nil)
+        }
+    }
 }
 
 private let requireIntegration = ProcessInfo.processInfo.environment["TEST_REQUIRE_INTEGRATION"] == "1"

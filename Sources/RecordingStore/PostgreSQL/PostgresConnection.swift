@@ -14,8 +14,9 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// and user, never the password, so only our text needs care.
     init(url: String, redactedURL: String, connectTimeoutSeconds: Int = 5) throws {
         // Our defaults come first so a value in the URL (expanded from dbname) wins.
-        let keywords = ["connect_timeout"] + Self.deadPeerLimits.map(\.keyword) + ["dbname"]
-        let values = [String(connectTimeoutSeconds)] + Self.deadPeerLimits.map(\.value) + [url]
+        let defaults = Self.deadPeerLimits + [Self.sessionLimits]
+        let keywords = ["connect_timeout"] + defaults.map(\.keyword) + ["dbname"]
+        let values = [String(connectTimeoutSeconds)] + defaults.map(\.value) + [url]
         let connection = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -42,6 +43,19 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
         ("tcp_user_timeout", "60000"),
     ]
+
+    /// What the server enforces on each session, for what the client cannot see: a
+    /// statement that waits on a lock someone holds (a forgotten `BEGIN` in psql, a replica
+    /// frozen mid-transaction) would otherwise hold its pool slot, and the request, for as
+    /// long as the lock is held. The same 30 s as a loop read's own timeout; a lock wait
+    /// gives up sooner, since our own transactions hold locks for milliseconds; and a
+    /// session idle inside a transaction for a minute (its process stopped) is ended, so its
+    /// locks do not block the other replicas. Migrations lift the first two for their own
+    /// transaction. `?options=` in the URL replaces all three.
+    static let sessionLimits = (
+        keyword: "options",
+        value: "-c statement_timeout=30s -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
+    )
 
     /// The connection's socket (tests look at its options).
     var socket: Int32 { PQsocket(handle) }
