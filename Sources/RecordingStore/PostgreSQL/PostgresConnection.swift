@@ -84,6 +84,22 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// False once the server went away (restart, network cut): the pool then opens a new one.
     var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK && !isAbandoned }
 
+    /// `isHealthy`, after reading what an idle connection may have been sent meanwhile. A
+    /// server that restarted or ended the session (`pg_terminate_backend`, idle timeouts)
+    /// has closed the socket: that end of stream is waiting to be read, and reading it now
+    /// marks the connection bad before a statement is sent on it rather than after.
+    var isUsableAfterIdling: Bool {
+        // A server shutting down sends its reason (an error message) before closing: each read
+        // takes in what arrived, so the end of stream shows on the next. Harmless asynchronous
+        // messages (a NOTICE, a parameter change) are taken in the same way.
+        for _ in 0..<4 where isHealthy {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) == 1 else { break }
+            guard PQconsumeInput(handle) == 1 else { break }
+        }
+        return isHealthy
+    }
+
     /// Statements this connection has prepared (`PQprepare`), by SQL text: the server parses
     /// and plans each once per connection instead of on every call. Names live as long as the
     /// session, so a new connection (after a restart) starts with an empty cache.

@@ -4,9 +4,10 @@ import Synchronization
 
 /// The PostgreSQL side of `SQLDatabase`: a small pool of libpq connections. Each slot
 /// has its own serial queue, so libpq's blocking calls run on a thread of their own and
-/// never on Swift concurrency's cooperative pool. Connections open lazily and are
-/// replaced transparently when the server went away: work that failed because the
-/// connection broke runs once more on a fresh one.
+/// never on Swift concurrency's cooperative pool. Connections open lazily; one the server
+/// closed while it was idle (a restart) is replaced before use. A connection lost during
+/// work fails that work (a write may have committed: it is not run twice), except a
+/// `read`, which changes nothing and is tried once more on a fresh connection.
 ///
 /// Reads (`read(_:_:_:)`) started on an event loop's thread (a request handler) take a
 /// second path: a few non-blocking connections per loop, answered on the loop itself (a
@@ -54,9 +55,14 @@ final class PostgresDatabase: SQLDatabase {
             } catch DatabaseFailure.connectionLost where !connection.isAbandoned {
                 // A connection PostgreSQL closed (a restart): once more through a slot, which
                 // reconnects. Not after no answer in time: another try would wait as long again.
+                return try await readOnReadConnection(sql, parameters, body)
             }
         }
-        return try await readOnReadConnection(sql, parameters, body)
+        do {
+            return try await readOnReadConnection(sql, parameters, body)
+        } catch DatabaseFailure.connectionLost {
+            return try await readOnReadConnection(sql, parameters, body)
+        }
     }
 
     /// A free connection of `waiter`'s loop, a new one while the loop has fewer than
@@ -162,16 +168,16 @@ private final class PoolSlot: @unchecked Sendable {
         queue = DispatchQueue(label: label)
     }
 
+    /// Runs `body` once. A connection the server closed while it sat in the pool (a
+    /// restart) is replaced before `body` sees it; one lost while `body` runs fails the call:
+    /// its writes may or may not have committed, and running them again could do them twice.
     func run<T>(_ body: (any SQLConnection) throws -> T, url: String, redactedURL: String) throws -> T {
-        let reused = connection != nil && connection!.isHealthy
-        if !reused { connection = nil }
+        if let connection, !connection.isUsableAfterIdling { self.connection = nil }
         do {
             return try body(try open(url: url, redactedURL: redactedURL))
         } catch DatabaseFailure.connectionLost(let message) {
             connection = nil
-            // A fresh connection failing again is a real outage, not a stale socket.
-            guard reused else { throw DatabaseFailure.connectionLost(message) }
-            return try body(try open(url: url, redactedURL: redactedURL))
+            throw DatabaseFailure.connectionLost(message)
         }
     }
 

@@ -76,7 +76,8 @@ enum DatabaseFailure: Error, Sendable, CustomStringConvertible {
     /// constraint name; SQLite: "table.column"), which is how the store tells the
     /// one-active-recording-per-room index from the egress id one.
     case uniqueViolation(detail: String)
-    /// The connection is gone (server restarted, network cut); worth one retry on a fresh one.
+    /// The connection is gone (server restarted, network cut). A read is worth one more try
+    /// on a fresh connection; a write is not (it may have committed).
     case connectionLost(String)
     /// SQLite: the file is locked by another connection (`SQLITE_BUSY`) past the busy timeout.
     case busy(String)
