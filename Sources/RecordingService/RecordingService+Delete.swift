@@ -14,16 +14,20 @@ extension RecordingService {
     public func delete(egressId: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
         var roomName: String?
         return try await audited("delete", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) {
+            (success: SuccessAudit) in
             let stored = try await recording(egressId: egressId)
             roomName = stored.roomName
             guard stored.status.isTerminal else { throw RecordingServiceError.recordingActive(egressId, status: stored.status) }
-            try await remove(stored)
+            try await remove(stored, auditedAs: auditRecord("delete", by: caller, egressId: egressId, roomName: stored.roomName, outcome: "ok"))
+            success.markWritten()
             logger(for: stored).info("Recording deleted by \(caller.kind.rawValue) \(caller.name)")
             return RecordingInfo(stored: stored)
         }
     }
 
-    func remove(_ stored: StoredRecording) async throws {
+    /// Deletes the file, then the row with `record` in the same transaction (the record is
+    /// what keeps a late LiveKit update from storing the egress again: `wasDeleted`).
+    func remove(_ stored: StoredRecording, auditedAs record: AuditRecord) async throws {
         if let key = stored.fileKey {
             do {
                 try await storage.delete(key: key)
@@ -31,7 +35,7 @@ extension RecordingService {
                 throw RecordingServiceError.storage(error, action: "delete the recording's file")
             }
         }
-        guard try await store.delete(id: stored.id) else {
+        guard try await store.delete(id: stored.id, appendingAudit: record) else {
             // Someone deleted it between our read and now.
             throw RecordingServiceError.recordingNotFound(stored.egressId ?? stored.id)
         }
@@ -49,9 +53,10 @@ extension RecordingService {
                 guard !batch.isEmpty else { break }
                 for stored in batch where stored.status.isTerminal {
                     do {
-                        try await remove(stored)
+                        let record = auditRecord(
+                            "retention_delete", by: caller, egressId: stored.egressId, roomName: stored.roomName, outcome: "ok")
+                        try await remove(stored, auditedAs: record)
                         summary.removed.append(RecordingInfo(stored: stored))
-                        await audit("retention_delete", by: caller, egressId: stored.egressId, roomName: stored.roomName, outcome: "ok")
                     } catch let error as RecordingServiceError {
                         failedIds.insert(stored.id)
                         if error.code != APIErrorCode.notFound { summary.kept += 1 }

@@ -52,6 +52,13 @@ public protocol RecordingStore: Sendable {
     @discardableResult
     func delete(id: String) async throws -> Bool
 
+    /// `delete` and `appendAudit` in one transaction: the record is written only when the row
+    /// was removed, and both or neither survive. The record is what tells a late LiveKit
+    /// update for the deleted egress not to store it again, so there is no moment when the
+    /// row is gone and the record not yet there.
+    @discardableResult
+    func delete(id: String, appendingAudit record: AuditRecord) async throws -> Bool
+
     func appendAudit(_ record: AuditRecord) async throws
     /// Newest first, keyset-paginated.
     func audit(_ query: AuditQuery) async throws -> AuditPage
@@ -78,6 +85,14 @@ extension RecordingStore {
         let written = try await update(recording)
         try await appendAudit(record)
         return written
+    }
+
+    /// Two calls, for stores where a call costs nothing (in memory): not atomic.
+    @discardableResult
+    public func delete(id: String, appendingAudit record: AuditRecord) async throws -> Bool {
+        guard try await delete(id: id) else { return false }
+        try await appendAudit(record)
+        return true
     }
 }
 

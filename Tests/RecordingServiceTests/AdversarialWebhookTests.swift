@@ -31,6 +31,9 @@ struct AdversarialWebhookTests {
         #expect(try await h.stored(info.egressId) == nil, "a deleted recording came back from a replayed webhook")
         let listed = try await h.service().list(roomName: Harness.room, status: nil, activeOnly: false, limit: nil, cursor: nil)
         #expect(!listed.recordings.contains { $0.egressId == info.egressId })
+        // The delete is on the trail once (written with the row's removal, not again after it).
+        let deletes = await h.store.auditTrail.filter { $0.action == "delete" && $0.egressId == info.egressId }
+        #expect(deletes.map(\.outcome) == ["ok"])
     }
 
     @Test func aLateUpdatedWebhookAfterADeleteDoesNotBringTheRecordingBackEither() async throws {

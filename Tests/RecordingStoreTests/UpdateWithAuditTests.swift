@@ -3,7 +3,8 @@ import RecordingModels
 import RecordingStore
 import Testing
 
-/// `update(_:appendingAudit:)`: what a start or a stop writes, in one transaction.
+/// `update(_:appendingAudit:)` and `delete(id:appendingAudit:)`: what a start, a stop or a
+/// delete writes, in one transaction.
 @Suite struct UpdateWithAuditTests {
     @Test(arguments: StoreKind.available)
     func updateWithAuditWritesBothOrNeither(kind: StoreKind) async throws {
@@ -55,6 +56,27 @@ import Testing
             }
             #expect(try await store.audit(AuditQuery()).records.isEmpty)
             #expect(try await store.recording(id: "rec-ended")?.status == .complete)
+        }
+    }
+
+    /// The delete's record is what keeps a late webhook from storing the egress again: it
+    /// must exist exactly when the row is gone.
+    @Test(arguments: StoreKind.available)
+    func deleteWithAuditWritesBothOrNeither(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.insert(Fixture.recording(id: "rec-1", egressId: "EG_1", room: "a", status: .complete))
+            try await store.insert(Fixture.recording(id: "rec-2", egressId: "EG_2", room: "b", status: .complete))
+
+            #expect(try await store.delete(id: "rec-1", appendingAudit: Fixture.audit(id: "audit-1", at: 1, egressId: "EG_1")))
+            #expect(try await store.recording(id: "rec-1") == nil)
+            // Already gone: false, and no record.
+            #expect(try await store.delete(id: "rec-1", appendingAudit: Fixture.audit(id: "audit-again", at: 2)) == false)
+            // A record the database refuses (its id is taken) keeps the row.
+            await #expect(throws: (any Error).self) {
+                try await store.delete(id: "rec-2", appendingAudit: Fixture.audit(id: "audit-1", at: 3, egressId: "EG_2"))
+            }
+            #expect(try await store.recording(id: "rec-2") != nil)
+            #expect(try await store.audit(AuditQuery()).records.map(\.id) == ["audit-1"])
         }
     }
 }

@@ -26,6 +26,10 @@ extension SQLBackedRecordingStore {
     }
     @discardableResult
     public func delete(id: String) async throws -> Bool { try await store.delete(id: id) }
+    @discardableResult
+    public func delete(id: String, appendingAudit record: AuditRecord) async throws -> Bool {
+        try await store.delete(id: id, appendingAudit: record)
+    }
     public func appendAudit(_ record: AuditRecord) async throws { try await store.appendAudit(record) }
     public func audit(_ query: AuditQuery) async throws -> AuditPage { try await store.audit(query) }
     public func acquireLease(name: String, holder: String, seconds: Int, now: EpochMilliseconds) async throws -> Bool {

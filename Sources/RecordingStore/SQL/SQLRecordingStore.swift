@@ -202,7 +202,22 @@ final class SQLRecordingStore: Sendable {
     }
 
     func delete(id: String) async throws -> Bool {
-        try await run { try $0.execute("DELETE FROM recordings WHERE id = $1", [.text(id)]).changes > 0 }
+        try await run { try Self.delete(id: id, on: $0) }
+    }
+
+    func delete(id: String, appendingAudit record: AuditRecord) async throws -> Bool {
+        let begin = database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await run { connection in
+            try connection.transaction(begin: begin) {
+                guard try Self.delete(id: id, on: connection) else { return false }
+                try Self.appendAudit(record, on: connection)
+                return true
+            }
+        }
+    }
+
+    private static func delete(id: String, on connection: any SQLConnection) throws -> Bool {
+        try connection.execute("DELETE FROM recordings WHERE id = $1", [.text(id)]).changes > 0
     }
 
     // MARK: Audit
