@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, and only what is missing:
-# Debian packages (C libraries, PostgreSQL, ffmpeg, wrk, nginx) and a Python venv
+# Debian packages (C libraries, PostgreSQL, ffmpeg, wrk, nginx, a C compiler for the
+# benchmark's evhttp floor) and a Python venv
 # in .venv for the test tooling (LiveKit's own Python packages, moto, pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libevent-dev libssl-dev libsqlite3-dev libpq-dev
+packages=(gcc pkg-config libevent-dev libssl-dev libsqlite3-dev libpq-dev
           postgresql ffmpeg wrk nginx-light python3-venv curl)
 
 missing=()
