@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need, and only what is missing:
 # Debian packages (C libraries, PostgreSQL, ffmpeg, wrk, nginx, a C compiler for the
-# benchmark's evhttp floor) and a Python venv
-# in .venv for the test tooling (LiveKit's own Python packages, moto, pytest).
+# benchmark's evhttp floor) and a Python venv in .venv for the test tooling (LiveKit's
+# own Python packages, moto, pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
