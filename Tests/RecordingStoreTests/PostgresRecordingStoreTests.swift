@@ -83,13 +83,14 @@ import TestSupport
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil || requireIntegration))
-    func sessionsCarryTheServerSideLimits() async throws {
+    func sessionsCarryTheServerSideLimitsAndGenericPlans() async throws {
         try await withStore(.postgres) { _, database in
             let connection = try PostgresConnection(url: database.url, redactedURL: "test")
             func setting(_ name: String) throws -> String? { try connection.query("SHOW \(name)", []) { try $0.text(0) }.first }
             #expect(try setting("statement_timeout") == "30s")
             #expect(try setting("lock_timeout") == "10s")
             #expect(try setting("idle_in_transaction_session_timeout") == "1min")
+            #expect(try setting("plan_cache_mode") == "force_generic_plan")
         }
     }
 

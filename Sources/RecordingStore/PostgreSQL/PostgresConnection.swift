@@ -14,7 +14,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// and user, never the password, so only our text needs care.
     init(url: String, redactedURL: String, connectTimeoutSeconds: Int = 5) throws {
         // Our defaults come first so a value in the URL (expanded from dbname) wins.
-        let defaults = Self.deadPeerLimits + [Self.sessionLimits]
+        let defaults = Self.deadPeerLimits + [Self.sessionSettings]
         let keywords = ["connect_timeout"] + defaults.map(\.keyword) + ["dbname"]
         let values = [String(connectTimeoutSeconds)] + defaults.map(\.value) + [url]
         let connection = withCStrings(keywords) { keywordPointers in
@@ -44,17 +44,25 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         ("tcp_user_timeout", "60000"),
     ]
 
-    /// What the server enforces on each session, for what the client cannot see: a
-    /// statement that waits on a lock someone holds (a forgotten `BEGIN` in psql, a replica
-    /// frozen mid-transaction) would otherwise hold its pool slot, and the request, for as
-    /// long as the lock is held. The same 30 s as a loop read's own timeout; a lock wait
-    /// gives up sooner, since our own transactions hold locks for milliseconds; and a
-    /// session idle inside a transaction for a minute (its process stopped) is ended, so its
-    /// locks do not block the other replicas. Migrations lift the first two for their own
-    /// transaction. `?options=` in the URL replaces all three.
-    static let sessionLimits = (
+    /// Settings of every session (`?options=` in the URL replaces them all).
+    ///
+    /// Limits the server enforces, for what the client cannot see: a statement that waits on
+    /// a lock someone holds (a forgotten `BEGIN` in psql, a replica frozen mid-transaction)
+    /// would otherwise hold its pool slot, and the request, for as long as the lock is held.
+    /// The same 30 s as a loop read's own timeout; a lock wait gives up sooner, since our own
+    /// transactions hold locks for milliseconds; and a session idle inside a transaction for
+    /// a minute (its process stopped) is ended, so its locks do not block the other replicas.
+    /// Migrations lift the first two for their own transaction.
+    ///
+    /// Generic plans for prepared statements: with the page size a parameter (`LIMIT $n`)
+    /// and the keyset condition, PostgreSQL's estimate of the generic plan came out far above
+    /// the custom one, so it planned every list query afresh (0.1–0.15 ms of its CPU each,
+    /// about half of what a page cost it). Our statements are index lookups whose best plan
+    /// does not depend on the values (bench/README.md: list-deep 5.5k → 7.8k req/s at 100k rows).
+    static let sessionSettings = (
         keyword: "options",
         value: "-c statement_timeout=30s -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
+            + " -c plan_cache_mode=force_generic_plan"
     )
 
     /// The connection's socket (tests look at its options).

@@ -27,7 +27,7 @@ final class SQLRecordingStore: Sendable {
                 if dialect == .postgres {
                     // A step may rebuild a large table, and a replica starting beside another
                     // waits here for the other's migration: neither is a stuck statement
-                    // (PostgresConnection.sessionLimits), so the limits are off until COMMIT.
+                    // (PostgresConnection.sessionSettings), so the limits are off until COMMIT.
                     try connection.executeScript("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0")
                     try connection.execute("SELECT pg_advisory_xact_lock($1)", [.integer(Migrations.postgresLockKey)])
                 }
