@@ -13,8 +13,7 @@ extension RecordingService {
     /// Deletes an ended recording: its file (a missing one is fine), then its row.
     public func delete(egressId: String, by caller: Caller) async throws(RecordingServiceError) -> RecordingInfo {
         var roomName: String?
-        return try await audited("delete", by: caller, egressId: egressId, roomName: roomName, subject: { (nil, $0.roomName) }) {
-            (success: SuccessAudit) in
+        return try await audited("delete", by: caller, egressId: egressId, roomName: roomName) { (success: SuccessAudit) in
             let stored = try await recording(egressId: egressId)
             roomName = stored.roomName
             guard stored.status.isTerminal else { throw RecordingServiceError.recordingActive(egressId, status: stored.status) }

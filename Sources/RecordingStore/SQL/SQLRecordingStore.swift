@@ -23,7 +23,7 @@ final class SQLRecordingStore: Sendable {
             // SQLite: BEGIN IMMEDIATE takes the write lock up front, so two processes migrating
             // the same file queue behind busy_timeout. PostgreSQL: a transaction-scoped advisory
             // lock serialises replicas starting together; it is released by COMMIT/ROLLBACK.
-            try connection.transaction(begin: dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN") {
+            try connection.transaction(begin: Self.beginWriting(dialect)) {
                 if dialect == .postgres {
                     // A step may rebuild a large table, and a replica starting beside another
                     // waits here for the other's migration: neither is a stuck statement
@@ -206,7 +206,7 @@ final class SQLRecordingStore: Sendable {
     }
 
     func delete(id: String, appendingAudit record: AuditRecord) async throws -> Bool {
-        let begin = database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let begin = Self.beginWriting(database.dialect)
         return try await run { connection in
             try connection.transaction(begin: begin) {
                 guard try Self.delete(id: id, on: connection) else { return false }
@@ -214,6 +214,12 @@ final class SQLRecordingStore: Sendable {
                 return true
             }
         }
+    }
+
+    /// SQLite: IMMEDIATE takes the write lock before the first read, as a single write would,
+    /// instead of failing with SQLITE_BUSY when it upgrades a read lock another writer beat it to.
+    private static func beginWriting(_ dialect: SQLDialect) -> String {
+        dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
     }
 
     private static func delete(id: String, on connection: any SQLConnection) throws -> Bool {
