@@ -119,8 +119,9 @@ extension RecordingService {
     /// bring its row back (with a file that is gone). The row is gone, the audit trail
     /// remembers the delete.
     func wasDeleted(_ egressId: String) async throws -> Bool {
-        let trail = try await store.audit(AuditQuery(egressId: egressId, limit: 50))
-        return trail.records.contains { ["delete", "retention_delete"].contains($0.action) && $0.outcome == "ok" }
+        // Not a page of the trail: every failed call on the id (a client retrying a delete
+        // or a stop) adds a newer record, and 50 of them hid the delete (the row came back).
+        try await store.hasAuditRecord(egressId: egressId, actions: ["delete", "retention_delete"], outcome: "ok")
     }
 
     /// COMPLETE means Egress says it uploaded; the bucket has the last word. A missing or

@@ -62,6 +62,9 @@ public protocol RecordingStore: Sendable {
     func appendAudit(_ record: AuditRecord) async throws
     /// Newest first, keyset-paginated.
     func audit(_ query: AuditQuery) async throws -> AuditPage
+    /// Whether any audit record of `egressId` has one of `actions` and `outcome`, however
+    /// many other records the egress has (a page of the trail can miss it).
+    func hasAuditRecord(egressId: String, actions: [String], outcome: String) async throws -> Bool
 
     /// A named lease for work only one replica should do at a time (reconcile, retention).
     /// True when `holder` holds it until `now + seconds` (taken, or renewed because it already held it).
@@ -85,6 +88,17 @@ extension RecordingStore {
         let written = try await update(recording)
         try await appendAudit(record)
         return written
+    }
+
+    /// Page by page through the egress's trail, for stores where a call costs nothing (in memory).
+    public func hasAuditRecord(egressId: String, actions: [String], outcome: String) async throws -> Bool {
+        var cursor: String?
+        repeat {
+            let page = try await audit(AuditQuery(egressId: egressId, limit: 200, cursor: cursor))
+            if page.records.contains(where: { actions.contains($0.action) && $0.outcome == outcome }) { return true }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return false
     }
 
     /// Two calls, for stores where a call costs nothing (in memory): not atomic.

@@ -36,6 +36,21 @@ struct AdversarialWebhookTests {
         #expect(deletes.map(\.outcome) == ["ok"])
     }
 
+    /// A client retrying the delete (or a stop) of the gone id adds a failure record each
+    /// time: the delete's record must still be found however many come after it.
+    @Test func aReplayedWebhookAfterManyFailedCallsOnTheDeletedIdDoesNotBringItBack() async throws {
+        let h = Harness()
+        let (info, ended) = try await Self.completed(h)
+        _ = try await h.service().delete(egressId: info.egressId, by: Harness.alice)
+        for _ in 0..<60 {
+            h.clock.advance(by: 1)  // each failure newer than the delete, as in real time
+            await #expect(throws: RecordingServiceError.self) { try await h.service().delete(egressId: info.egressId, by: Harness.alice) }
+        }
+
+        #expect(try await h.service().apply(ended, from: .webhook) == nil)
+        #expect(try await h.stored(info.egressId) == nil, "a deleted recording came back after 60 failed deletes")
+    }
+
     @Test func aLateUpdatedWebhookAfterADeleteDoesNotBringTheRecordingBackEither() async throws {
         let h = Harness()
         let info = try await h.active()

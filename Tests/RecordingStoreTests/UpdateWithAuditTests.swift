@@ -79,4 +79,23 @@ import Testing
             #expect(try await store.audit(AuditQuery()).records.map(\.id) == ["audit-1"])
         }
     }
+
+    /// Found past any number of newer records of the same egress (one look-up, not a page).
+    @Test(arguments: StoreKind.available)
+    func anAuditRecordIsFoundBehindManyNewerOnes(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            var deleted = Fixture.audit(id: "the-delete", at: 1, egressId: "EG_1")
+            deleted.action = "delete"
+            try await store.appendAudit(deleted)
+            for index in 0..<60 {
+                var failed = Fixture.audit(id: "failed-\(index)", at: Int64(2 + index), egressId: "EG_1")
+                failed.action = "delete"
+                failed.outcome = "not_found"
+                try await store.appendAudit(failed)
+            }
+            #expect(try await store.hasAuditRecord(egressId: "EG_1", actions: ["delete", "retention_delete"], outcome: "ok"))
+            #expect(try await store.hasAuditRecord(egressId: "EG_1", actions: ["retention_delete"], outcome: "ok") == false)
+            #expect(try await store.hasAuditRecord(egressId: "EG_2", actions: ["delete"], outcome: "ok") == false)
+        }
+    }
 }

@@ -32,6 +32,9 @@ extension SQLBackedRecordingStore {
     }
     public func appendAudit(_ record: AuditRecord) async throws { try await store.appendAudit(record) }
     public func audit(_ query: AuditQuery) async throws -> AuditPage { try await store.audit(query) }
+    public func hasAuditRecord(egressId: String, actions: [String], outcome: String) async throws -> Bool {
+        try await store.hasAuditRecord(egressId: egressId, actions: actions, outcome: outcome)
+    }
     public func acquireLease(name: String, holder: String, seconds: Int, now: EpochMilliseconds) async throws -> Bool {
         try await store.acquireLease(name: name, holder: holder, seconds: seconds, now: now)
     }

@@ -251,6 +251,20 @@ final class SQLRecordingStore: Sendable {
         ]
     }
 
+    /// One indexed look-up (`audit_egress_newest` leads with the egress id).
+    func hasAuditRecord(egressId: String, actions: [String], outcome: String) async throws -> Bool {
+        guard !actions.isEmpty else { return false }
+        var filter = SQLFilter()
+        filter.add("egress_id = ", .text(egressId))
+        filter.add("outcome = ", .text(outcome))
+        let placeholders = actions.indices.map { "$\(filter.parameters.count + 1 + $0)" }.joined(separator: ", ")
+        filter.add("action IN (\(placeholders))")
+        let sql = "SELECT 1 FROM audit\(filter.whereClause) LIMIT 1"
+        return try await read(sql, filter.parameters + actions.map { .text($0) }) { rows in
+            try rows.map { _ in true }.isEmpty == false
+        }
+    }
+
     func audit(_ query: AuditQuery) async throws -> AuditPage {
         var filter = SQLFilter()
         if let roomName = query.roomName { filter.add("room_name = ", .text(roomName)) }
