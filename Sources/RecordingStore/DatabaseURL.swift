@@ -45,6 +45,10 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
         var redactedComponents = components
         if components.password != nil { redactedComponents.password = "***" }
+        // libpq also takes the password as a parameter (`?password=`, `?sslpassword=`).
+        redactedComponents.percentEncodedQueryItems = components.percentEncodedQueryItems?.map { item in
+            isSecretParameter(item.name) ? URLQueryItem(name: item.name, value: "***") : item
+        }
         let redacted = redactedComponents.string ?? "postgres://***"
         guard let host = components.host, !host.isEmpty else {
             throw DatabaseURLError("has no host (\(redacted)); expected postgres://user:pass@host:5432/db")
@@ -57,6 +61,11 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
         return .postgres(url: text, redacted: redacted)
     }
+}
+
+/// A libpq connection parameter whose value is a secret (`password`, `sslpassword`).
+func isSecretParameter(_ name: String) -> Bool {
+    name.lowercased().hasSuffix("password")
 }
 
 /// `DATABASE_URL` was unusable; the message says why and never contains a password.

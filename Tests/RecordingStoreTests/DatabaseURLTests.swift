@@ -12,6 +12,10 @@ import Testing
         ("postgresql://user@127.0.0.1/recordings?sslmode=require",
          .postgres(url: "postgresql://user@127.0.0.1/recordings?sslmode=require", redacted: "postgresql://user@127.0.0.1/recordings?sslmode=require")),
         ("postgres://u:p%40ss@h/db", .postgres(url: "postgres://u:p%40ss@h/db", redacted: "postgres://u:***@h/db")),
+        // libpq takes the password as a parameter too.
+        ("postgres://u@h/db?sslmode=require&password=s3cret&sslpassword=k3y",
+         .postgres(url: "postgres://u@h/db?sslmode=require&password=s3cret&sslpassword=k3y",
+                   redacted: "postgres://u@h/db?sslmode=require&password=***&sslpassword=***")),
     ])
     func acceptedURLs(text: String, expected: DatabaseURL) throws {
         #expect(try DatabaseURL(parsing: text) == expected)

@@ -25,6 +25,13 @@ import TestSupport
             let message = "\(error)"
             return message.contains("percent-encoded") && !message.contains("hunter2")
         }
+        // The same with the password as a parameter.
+        #expect {
+            _ = try PostgresConnection(url: "postgres://app@127.0.0.1:1/recordings?password=hunter2%zz", redactedURL: "postgres://app@127.0.0.1:1/recordings?password=***")
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("percent-encoded") && !message.contains("hunter2")
+        }
     }
 
     /// Restarts a PostgreSQL of its own (not the shared one other tests use) under a live store.

@@ -72,10 +72,21 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// password included; those never leave this type unredacted.
     private static func redacting(url: String, as redactedURL: String, in message: String) -> String {
         var message = message.replacingOccurrences(of: url, with: redactedURL)
-        if let password = rawPassword(url), !password.isEmpty {
+        for password in rawPasswords(url) where !password.isEmpty {
             message = message.replacingOccurrences(of: password, with: "***")
         }
         return message
+    }
+
+    /// The password in the user info and any `?password=`/`?sslpassword=` values, as written.
+    private static func rawPasswords(_ url: String) -> [Substring] {
+        let query = url.split(separator: "?", maxSplits: 1).dropFirst().first ?? ""
+        let parameters = query.split(separator: "&").compactMap { pair -> Substring? in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, isSecretParameter(String(parts[0])) else { return nil }
+            return parts[1]
+        }
+        return (rawPassword(url).map { [$0] } ?? []) + parameters
     }
 
     /// The password exactly as written in the URI (libpq echoes it undecoded), found without
