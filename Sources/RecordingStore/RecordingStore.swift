@@ -179,3 +179,17 @@ public enum RecordingStoreError: Error, Sendable, Equatable {
     /// The database could not be reached or failed; the message is for logs (no secrets: connection strings are redacted).
     case unavailable(String)
 }
+
+/// For logs and `/ready` (the enum's default text wraps and escapes the message).
+extension RecordingStoreError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .roomBusy(let active): "room \(active.roomName) already has recording \(active.egressId ?? active.id)"
+        case .duplicateEgress(let egressId): "egress \(egressId) is already stored"
+        case .conflict(let id): "recording \(id) changed since it was read"
+        case .notFound(let id): "no recording \(id)"
+        case .invalidCursor: "a cursor this store did not hand out"
+        case .unavailable(let message): message
+        }
+    }
+}

@@ -41,7 +41,7 @@ struct RouteHarness {
         router = Application.makeRouter(.init(
             auth: configuration.auth, service: service, store: store, rooms: liveKit,
             participantTokens: LiveKitParticipantTokens(verifier: verifier), webhooks: WebhookReceiver(verifier: verifier),
-            readiness: [ReadinessCheck(name: "livekit") { if let failure { throw TestFailure(failure) } }],
+            readiness: [ReadinessCheck(name: "livekit") { if let failure { throw LiveKitFailure.unavailable(failure) } }],
             metrics: metrics, logger: logger))
     }
 

@@ -129,3 +129,16 @@ public enum LiveKitFailure: Error, Sendable, Equatable {
     /// Anything else LiveKit refused (`invalid_argument`, `malformed`, …): a bug on our side or bad input.
     case rejected(code: String, message: String)
 }
+
+/// The message alone, for logs and `/ready` (the enum's default text wraps and escapes it).
+extension LiveKitFailure: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unavailable(let message): message
+        case .notFound(let message): "not found: \(message)"
+        case .failedPrecondition(let message): "failed precondition: \(message)"
+        case .unauthenticated(let message): "credentials refused: \(message)"
+        case .rejected(let code, let message): "refused (\(code)): \(message)"
+        }
+    }
+}

@@ -33,3 +33,14 @@ public enum ObjectStorageFailure: Error, Sendable, Equatable {
     case noSuchBucket(String)
     case invalid(String)
 }
+
+/// The message alone, for logs and `/ready` (the enum's default text wraps and escapes it).
+extension ObjectStorageFailure: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unavailable(let message), .invalid(let message): message
+        case .accessDenied(let message): "access denied: \(message)"
+        case .noSuchBucket(let message): "no such bucket: \(message)"
+        }
+    }
+}
