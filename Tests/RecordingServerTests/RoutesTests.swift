@@ -136,6 +136,10 @@ struct RoutesTests {
     @Test(arguments: [
         ("POST", "/api/recording/start", #"{"roomName":"!nope:example.org"}"#, 404, "room_not_found"),
         ("POST", "/api/recording/stop", #"{"egressId":"EG_unknown"}"#, 404, "not_found"),
+        // A NUL reached PostgreSQL cut short (libpq's C strings) and stopped `EG_1`.
+        ("POST", "/api/recording/stop", #"{"egressId":"EG_1\u0000-not-this-one"}"#, 400, "invalid_field"),
+        ("POST", "/api/recording/stop", #"{"egressId":""# + String(repeating: "E", count: 257) + #""}"#, 400, "invalid_field"),
+        ("POST", "/api/recording/layout", #"{"egressId":"EG_1\u0007","layout":"grid-dark"}"#, 400, "invalid_field"),
         ("GET", "/api/recording/status/EG_unknown", "", 404, "not_found"),
         ("POST", "/api/recording/start", "{", 400, "invalid_json"),
         ("POST", "/api/recording/start", #"{"roomName":"r","layout":"mosaic"}"#, 400, "invalid_layout"),

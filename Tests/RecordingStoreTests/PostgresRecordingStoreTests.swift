@@ -89,6 +89,20 @@ import TestSupport
         }
     }
 
+    /// libpq would send `EG_1\0x` as `EG_1`: refused before it is sent.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil || requireIntegration))
+    func textWithANulIsRefusedNotCutShort() async throws {
+        try await withStore(.postgres) { store, _ in
+            try await store.insert(Fixture.recording(id: "rec-1", egressId: "EG_1", status: .complete))
+            await #expect {
+                _ = try await store.recording(egressId: "EG_1\u{0}x")
+            } throws: { error in
+                guard case RecordingStoreError.unavailable(let message) = error else { return false }
+                return message.contains("NUL")
+            }
+        }
+    }
+
     @Test(.enabled(if: ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil || requireIntegration))
     func sessionsCarryTheServerSideLimitsAndGenericPlans() async throws {
         try await withStore(.postgres) { _, database in

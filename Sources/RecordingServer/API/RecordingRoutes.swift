@@ -40,8 +40,9 @@ struct RecordingRoutes: Sendable {
     func stop(_ request: Request) async throws(APIError) -> Response {
         let principal = try gate.principal(for: request)
         let body = try RequestBodyDecoder.decode(StopRecordingRequest.self, from: request.body)
-        try await authorizeOnRecording(principal, body.egressId, request) { .stop(room: $0) }
-        let recording = try await domain { try await service.stop(egressId: body.egressId, by: gate.caller(principal, request)) }
+        let egressId = try Self.checkedEgressId(body.egressId, from: "Field 'egressId'")
+        try await authorizeOnRecording(principal, egressId, request) { .stop(room: $0) }
+        let recording = try await domain { try await service.stop(egressId: egressId, by: gate.caller(principal, request)) }
         return json(StopRecordingResponse(recording: recording))
     }
 
@@ -69,9 +70,10 @@ struct RecordingRoutes: Sendable {
     func updateLayout(_ request: Request) async throws(APIError) -> Response {
         let principal = try gate.principal(for: request)
         let body = try RequestBodyDecoder.decode(UpdateLayoutRequest.self, from: request.body)
-        try await authorizeOnRecording(principal, body.egressId, request) { .updateLayout(room: $0) }
+        let egressId = try Self.checkedEgressId(body.egressId, from: "Field 'egressId'")
+        try await authorizeOnRecording(principal, egressId, request) { .updateLayout(room: $0) }
         let recording = try await domain {
-            try await service.updateLayout(egressId: body.egressId, layout: body.layout.rawValue, by: gate.caller(principal, request))
+            try await service.updateLayout(egressId: egressId, layout: body.layout.rawValue, by: gate.caller(principal, request))
         }
         return try json(UpdateLayoutResponse(egressId: recording.egressId, layout: recording.layout ?? body.layout, status: recording.status))
     }
@@ -126,9 +128,17 @@ struct RecordingRoutes: Sendable {
     }
 
     private func pathEgressId(_ request: Request) throws(APIError) -> String {
-        // Characters as JSON Schema's maxLength counts them (code points), as the OpenAPI document says.
-        guard let egressId = request.pathParameters["egressId"], !egressId.isEmpty, egressId.unicodeScalars.count <= 256 else {
-            throw .badRequest(APIErrorCode.invalidField, "The egress id in the path must be 1 to 256 characters.")
+        try Self.checkedEgressId(request.pathParameters["egressId"] ?? "", from: "The egress id in the path")
+    }
+
+    /// An egress id from a path or a body: 1 to 256 characters as JSON Schema's maxLength
+    /// counts them (code points, as the OpenAPI document says) and no control characters.
+    /// A NUL in particular: libpq sends text as C strings, so `EG_1\u0000x` reached
+    /// PostgreSQL as `EG_1` and stopped that recording (SQLite compared it whole: 404).
+    static func checkedEgressId(_ egressId: String, from source: String) throws(APIError) -> String {
+        let scalars = egressId.unicodeScalars
+        guard !scalars.isEmpty, scalars.count <= 256, !scalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .badRequest(APIErrorCode.invalidField, "\(source) must be an egress id: 1 to 256 characters, none of them control characters.")
         }
         return egressId
     }

@@ -153,7 +153,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     /// Runs `sql` and hands its successful result to `read` before it is cleared.
     private func run<T>(_ sql: String, _ parameters: [SQLValue], _ read: (OpaquePointer) throws -> T) throws -> T {
-        let statement = Statement(sql: sql, parameters: parameters)
+        let statement = try Statement(sql: sql, parameters: parameters)
         let plan = plan(for: statement)
         if let new = plan.prepare {
             try consume(try exchange(.prepare(new), statement)) { _ in }
@@ -172,7 +172,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         _ sql: String, _ parameters: [SQLValue], waitingWith waiter: any DescriptorWaiter, timeout: Duration,
         _ read: (OpaquePointer) throws -> T
     ) async throws -> T {
-        let statement = Statement(sql: sql, parameters: parameters)
+        let statement = try Statement(sql: sql, parameters: parameters)
         let plan = plan(for: statement)
         if let new = plan.prepare {
             try consume(try await exchange(.prepare(new), statement, waiter, timeout)) { _ in }
@@ -195,10 +195,16 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         let types: [Oid]
         let texts: [String?]
 
-        init(sql: String, parameters: [SQLValue]) {
+        /// Refuses text with a NUL: libpq sends parameters as C strings, so the value would
+        /// arrive cut short at the NUL and match another row (PostgreSQL's text cannot hold
+        /// one anyway).
+        init(sql: String, parameters: [SQLValue]) throws {
             self.sql = sql
             types = parameters.map(PostgresConnection.typeOid)
             texts = parameters.map(PostgresConnection.text)
+            if texts.contains(where: { $0?.utf8.contains(0) == true }) {
+                throw DatabaseFailure.failed("a text parameter contains a NUL character, which PostgreSQL cannot take")
+            }
         }
     }
 
