@@ -80,7 +80,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging", "DescriptorWaiting"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Logging", "DescriptorWaiting", "CLibEvent"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "Logging"]),
         .testTarget(name: "LiveKitTests", dependencies: ["LiveKit", "Crypto", "HTTPServer", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Crypto", "TestSupport"]),

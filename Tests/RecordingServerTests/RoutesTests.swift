@@ -66,11 +66,6 @@ struct RouteHarness {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension Response {
     var object: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(bodyBytes))) as? [String: Any]) ?? [:] }
     var text: String { String(decoding: bodyBytes, as: UTF8.self) }

@@ -60,6 +60,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         // A client that disconnects mid-write must cost an EPIPE, not the process.
         signal(SIGPIPE, SIG_IGN)
+        LibeventLog.route(to: context.logger)
         let configuration = context.configuration
         var address = try ListenAddress.resolve(host: configuration.host, port: configuration.port)
         address.port = try address.reserveExclusively(host: configuration.host)

@@ -44,7 +44,9 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         ("tcp_user_timeout", "60000"),
     ]
 
-    /// Settings of every session (`?options=` in the URL replaces them all).
+    /// Settings of every session (`?options=` in the URL replaces them all). NOTICEs are not
+    /// sent: libpq prints them raw to stderr ("relation … already exists, skipping" at each
+    /// start-up), outside the JSON log.
     ///
     /// Limits the server enforces, for what the client cannot see: a statement that waits on
     /// a lock someone holds (a forgotten `BEGIN` in psql, a replica frozen mid-transaction)
@@ -62,7 +64,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     static let sessionSettings = (
         keyword: "options",
         value: "-c statement_timeout=30s -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
-            + " -c plan_cache_mode=force_generic_plan"
+            + " -c plan_cache_mode=force_generic_plan -c client_min_messages=warning"
     )
 
     /// The connection's socket (tests look at its options).
