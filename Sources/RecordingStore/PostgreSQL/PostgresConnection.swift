@@ -60,10 +60,8 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// and the keyset condition, PostgreSQL's estimate of the generic plan came out far above
     /// the custom one, so it planned every list query afresh (0.1–0.15 ms of its CPU each,
     /// about half of what a page cost it). Our statements are index lookups whose best plan
-    /// does not depend on the values (bench/README.md: list-deep 5.5k → 7.8k req/s at 100k rows),
-    /// with one exception: a page after a cursor filtered by a status that few rows have walks
-    /// the time index and skips the other statuses (at 100k rows, 14–25 ms instead of 0.05 for
-    /// a status with 60 rows; a common status costs the same either way).
+    /// does not depend on the values (bench/README.md: list-deep 5.5k → 7.8k req/s at 100k rows);
+    /// the one whose did, a status filter, has the status written into the SQL (`listStatement`).
     static let sessionSettings = (
         keyword: "options",
         value: "-c statement_timeout=30s -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"

@@ -184,7 +184,12 @@ final class SQLRecordingStore: Sendable {
     private static func listStatement(_ query: RecordingQuery, columns: String) throws -> (sql: String, parameters: [SQLValue], limit: Int) {
         var filter = SQLFilter()
         if let roomName = query.roomName { filter.add("room_name = ", .text(roomName)) }
-        if let status = query.status { filter.add("status = ", .text(status.rawValue)) }
+        // A literal, not a parameter: PostgreSQL plans prepared statements once, without the
+        // values (PostgresConnection.sessionSettings), and only a literal status lets that plan
+        // know how rare it is. As a parameter, a page after a cursor for a status few rows have
+        // walked the time index past every other status (100k rows: 23 ms instead of 0.05).
+        // Safe to inline: a `RecordingStatus`, one of seven fixed upper-case words.
+        if let status = query.status { filter.add("status = '\(status.rawValue)'") }
         if query.activeOnly { filter.add("status IN \(Migrations.activeStatusList)") }
         if let text = query.cursor {
             guard let cursor = PageCursor(decoding: text, kind: .recordings) else { throw RecordingStoreError.invalidCursor }
