@@ -61,7 +61,8 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// the custom one, so it planned every list query afresh (0.1–0.15 ms of its CPU each,
     /// about half of what a page cost it). Our statements are index lookups whose best plan
     /// does not depend on the values (bench/README.md: list-deep 5.5k → 7.8k req/s at 100k rows);
-    /// the one whose did, a status filter, has the status written into the SQL (`listStatement`).
+    /// where it did (how rare a filtered status is), the status is written into the SQL
+    /// instead (`SQLRecordingStore.listStatement`).
     static let sessionSettings = (
         keyword: "options",
         value: "-c statement_timeout=30s -c lock_timeout=10s -c idle_in_transaction_session_timeout=60s"
