@@ -163,7 +163,7 @@ extension RecordingServiceError {
     static func database(_ error: any Error) -> Self {
         Self(
             code: APIErrorCode.databaseUnavailable,
-            message: "The recordings database could not be reached. Try again in a few seconds.",
+            message: "The recordings database did not answer (unreachable, busy or locked). Try again in a few seconds.",
             kind: .unavailable, retryAfterSeconds: 5)
     }
 
