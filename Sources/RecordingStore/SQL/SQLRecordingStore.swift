@@ -68,8 +68,7 @@ final class SQLRecordingStore: Sendable {
                 case .postgres:
                     return try Self.updateOnce(recording, appendingAudit: record, on: connection)
                 case .sqlite:
-                    // IMMEDIATE: SQLite takes the write lock before reading, as a single UPDATE would.
-                    return try connection.transaction(begin: "BEGIN IMMEDIATE") {
+                    return try connection.transaction(begin: Self.beginWriting(.sqlite)) {
                         let written = try Self.updateOnce(recording, on: connection)
                         try Self.appendAudit(record, on: connection)
                         return written
